@@ -1,0 +1,39 @@
+package dev.slipway.spi;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * One elastic pool of nodes (after cluster-autoscaler's NodeGroup). Desired and actual are
+ * separate: {@link #status()} reports the requested target, {@link #nodes()} what exists.
+ *
+ * <p>Semantics every implementation keeps (checked by the contract suite in slipway-testkit):
+ * only one resize runs at a time, and a {@link #resize} or {@link #remove} while one runs fails
+ * with {@link dev.slipway.model.ErrorClass#RESIZE_IN_PROGRESS}; {@link #remove} takes at most
+ * {@link #MAX_REMOVE_PER_CALL} ids and lowers the target by the nodes it removes; a target above
+ * {@link #maxSize()} is refused with a CONFIGURATION error.
+ */
+public interface NodePool {
+  /** Azure Batch accepts at most 100 node ids per removeNodes call. */
+  int MAX_REMOVE_PER_CALL = 100;
+
+  String id();
+
+  int maxSize();
+
+  PoolStatus status();
+
+  List<ProviderNode> nodes();
+
+  void resize(PoolTarget target);
+
+  void remove(Collection<String> nodeIds);
+
+  default PoolTarget targetSize() {
+    return status().target();
+  }
+
+  default boolean isResizing() {
+    return status().resizing();
+  }
+}

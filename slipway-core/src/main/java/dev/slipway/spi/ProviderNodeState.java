@@ -1,0 +1,22 @@
+package dev.slipway.spi;
+
+/**
+ * The life of a provider node, normalised across providers. Azure Batch's creating, starting and
+ * waitingforstarttask map to {@link #CREATING} and {@link #STARTING}; idle and running to
+ * {@link #READY}; starttaskfailed to {@link #START_FAILED}; unusable, preempted and leavingpool
+ * to the states of the same name.
+ */
+public enum ProviderNodeState {
+  CREATING,
+  STARTING,
+  READY,
+  START_FAILED,
+  UNUSABLE,
+  PREEMPTED,
+  LEAVING;
+
+  /** True for states from which the node will never serve a host. */
+  public boolean isFailed() {
+    return this == START_FAILED || this == UNUSABLE || this == PREEMPTED;
+  }
+}
