@@ -55,6 +55,11 @@ public final class TestClusters {
    * InfiniBand), an unmanaged on-premises partition, two controllers and accounting.
    */
   public static ClusterConfig rich() {
+    return richBuilder().build();
+  }
+
+  /** {@link #rich()} before {@link #build()}, to vary it. */
+  public static TestClusters richBuilder() {
     ElasticPartition cpu = new ElasticPartition("cpu",
         List.of(
             new ElasticPool("cpuded", "cpuded", Optional.empty(), NodeType.DEDICATED, 40, 10, List.of("intel", "fast"), 2, Optional.of("Standard_D8s_v3")),
@@ -72,8 +77,7 @@ public final class TestClusters {
         .partition(cpu)
         .partition(gpu)
         .unmanaged(new UnmanagedPartition("PartitionName=onprem Nodes=onprem-[0-1] Default=NO MaxTime=UNLIMITED State=UP",
-            List.of("NodeName=onprem-[0-1] NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN")))
-        .build();
+            List.of("NodeName=onprem-[0-1] NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN")));
   }
 
   public static ElasticPartition partition(String name, boolean isDefault, ElasticPool... pools) {
