@@ -48,6 +48,8 @@ class SlurmConfSlurmctldIT {
   private static String scontrol;
   private static String slurmd;
   private static String hostname;
+  /** The nodes scontrol showed for the last cluster verified. */
+  private Map<String, Map<String, String>> lastNodes = Map.of();
 
   @BeforeAll
   static void startMunge() throws Exception {
@@ -92,6 +94,9 @@ class SlurmConfSlurmctldIT {
   @Test
   void recipeCluster_isAcceptedBySlurmctld_withEveryNodeAndPartition() throws Exception {
     verifyWithSlurmctld("recipe", TestClusters.recipe());
+    // The same facts as literals, independent of PoolNodeSpec's arithmetic.
+    assertThat(lastNodes.get("slurmpool-31")).containsEntry("CPUTot", "2").containsEntry("RealMemory", "3584")
+        .containsEntry("AvailableFeatures", "dedicated,standard_f2");
   }
 
   @Test
@@ -100,6 +105,10 @@ class SlurmConfSlurmctldIT {
     ClusterConfig config = TestClusters.richBuilder().accounting(false).build();
     RenderedSlurmConf rendered = verifyWithSlurmctld("rich", config);
     assertThat(rendered.gresConf()).isPresent();
+    assertThat(lastNodes.get("gpu-7")).containsEntry("CPUTot", "24").containsEntry("RealMemory", "435814")
+        .containsEntry("Gres", "gpu:tesla_v100:4")
+        .containsEntry("AvailableFeatures", "dedicated,standard_nc24rs_v3,gpu,tesla_v100,rdma,fdr_ib");
+    assertThat(lastNodes.get("cpulow-63")).containsEntry("AvailableFeatures", "intel,low_priority,standard_d8s_v3");
     if (slurmd != null) {
       // slurmd reads gres.conf, slurmctld does not: let slurmd parse it for a GPU node and exit.
       Path conf = work.resolve("rich/etc/slurm.conf");
@@ -146,6 +155,7 @@ class SlurmConfSlurmctldIT {
 
   private void verifyNodes(ClusterConfig config, RenderedSlurmConf rendered, Map<String, String> env) throws Exception {
     Map<String, Map<String, String>> nodes = records(run(List.of(scontrol, "-o", "show", "node"), env, Duration.ofSeconds(30)), "NodeName");
+    lastNodes = nodes;
     VmSizeCatalog sizes = VmSizeCatalog.shipped().withDeclared(config.slipway().vmSizes());
     for (ElasticPartition partition : config.slurm().options().elasticPartitions()) {
       for (ElasticPool pool : partition.pools()) {
