@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
     description = "Slurm on elastic capacity: configure, run and inspect elastic Slurm clusters.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      SlurmConfCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
@@ -37,8 +38,13 @@ public final class Main implements Runnable {
   }
 
   public static CommandLine commandLine() {
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The CLI with commands created by {@code factory} (how tests and wiring inject collaborators). */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
     Main main = new Main();
-    CommandLine cl = new CommandLine(main);
+    CommandLine cl = new CommandLine(main, factory);
     ErrorReporter reporter = new ErrorReporter(() -> main.verbose);
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);
