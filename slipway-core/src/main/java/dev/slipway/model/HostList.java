@@ -133,13 +133,12 @@ public final class HostList implements Iterable<String> {
         runs.add(new Run(name, false, 0, 0, 0));
         continue;
       }
-      String prefix = name.substring(0, digitsStart);
       long number = Long.parseLong(name, digitsStart, name.length(), 10);
-      if (tail != null && tail.hi == number - 1 && tail.prefix.equals(prefix)
-          && widthsCompatible(tail.width, digits, number)) {
+      if (tail != null && tail.hi == number - 1 && tail.prefix.length() == digitsStart
+          && name.startsWith(tail.prefix) && widthsCompatible(tail.width, digits, number)) {
         tail.hi = number;
       } else {
-        tail = new Run(prefix, true, number, number, digits);
+        tail = new Run(name.substring(0, digitsStart), true, number, number, digits);
         runs.add(tail);
       }
     }
