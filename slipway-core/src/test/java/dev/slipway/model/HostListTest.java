@@ -361,7 +361,7 @@ class HostListTest {
   @Test
   void randomExpressions_expandLikeTheReferenceAndAnswerSizeAndMembershipWithoutExpanding() {
     Random rnd = new Random(20261126L);
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 500; i++) {
       String expression = HostListCases.randomExpression(rnd);
       HostList list = HostList.parse(expression);
       List<String> expected = HostListCases.referenceExpand(expression);
@@ -370,19 +370,25 @@ class HostListTest {
       assertThat(actual).as(expression).isEqualTo(expected);
       assertThat(list.size()).as(expression).isEqualTo(expected.size());
       Set<String> members = new HashSet<>(expected);
+      List<String> wrong = new ArrayList<>();
       for (String name : members) {
-        assertThat(list.contains(name)).as("%s contains %s", expression, name).isTrue();
+        if (!list.contains(name)) {
+          wrong.add(name);
+        }
       }
       for (String near : nearMisses(expected, rnd)) {
-        assertThat(list.contains(near)).as("%s contains %s", expression, near).isEqualTo(members.contains(near));
+        if (list.contains(near) != members.contains(near)) {
+          wrong.add(near);
+        }
       }
+      assertThat(wrong).as("names %s answers wrongly for", expression).isEmpty();
     }
   }
 
   @Test
   void randomNames_compressToAnExpressionThatExpandsToTheSameNames() {
     Random rnd = new Random(42L);
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 500; i++) {
       List<String> names = HostListCases.randomNames(rnd);
       HostList compressed = HostList.compress(names);
       assertThat(compressed.size()).isEqualTo(names.size());
