@@ -84,7 +84,11 @@ final class SqliteSchema {
   private SqliteSchema() {}
 
   static int latestVersion() {
-    return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    return latestVersion(MIGRATIONS);
+  }
+
+  static int latestVersion(List<Migration> migrations) {
+    return migrations.get(migrations.size() - 1).version();
   }
 
   /**
@@ -117,19 +121,25 @@ final class SqliteSchema {
    * another process may have migrated in between.
    */
   static void migrate(Connection c) throws SQLException {
+    migrate(c, MIGRATIONS);
+  }
+
+  /** {@link #migrate(Connection)} with a given list, ordered by version (tests add steps). */
+  static void migrate(Connection c, List<Migration> migrations) throws SQLException {
     int current = currentVersion(c);
     if (current < 0) {
       throw new SchemaException("has tables but no schema_version: not a Slipway state store");
     }
-    if (current > latestVersion()) {
+    int latest = latestVersion(migrations);
+    if (current > latest) {
       throw new SchemaException(
-          "has schema version " + current + ", newer than this Slipway knows (" + latestVersion() + "); upgrade Slipway");
+          "has schema version " + current + ", newer than this Slipway knows (" + latest + "); upgrade Slipway");
     }
     try (Statement s = c.createStatement()) {
       s.executeUpdate(
           "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL)");
     }
-    for (Migration m : MIGRATIONS) {
+    for (Migration m : migrations) {
       if (m.version() <= current) {
         continue;
       }

@@ -735,6 +735,9 @@ public final class SqliteStateStore implements StateStore {
         return work.run();
       } catch (SQLException | SqlFailure failure) {
         SQLException e = failure instanceof SqlFailure ? (SQLException) failure.getCause() : (SQLException) failure;
+        if (e instanceof SqliteSchema.SchemaException) {
+          throw unavailable(file, e.getMessage(), e);
+        }
         if (!isBusy(e)) {
           throw unavailable(file, what + " failed: " + describe(e), e);
         }
