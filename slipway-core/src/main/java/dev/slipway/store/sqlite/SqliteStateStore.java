@@ -75,12 +75,16 @@ public final class SqliteStateStore implements StateStore {
   private static final String JOB_ID_SEPARATOR = "\n";
 
   private final Path file;
+  private final Duration busyTimeout;
+  private final int maxAttempts;
   private final ReentrantLock lock = new ReentrantLock();
   private Connection connection;
 
-  private SqliteStateStore(Path file, Connection connection) {
+  private SqliteStateStore(Path file, Connection connection, Duration busyTimeout, int maxAttempts) {
     this.file = file;
     this.connection = connection;
+    this.busyTimeout = busyTimeout;
+    this.maxAttempts = maxAttempts;
   }
 
   /**
@@ -90,6 +94,14 @@ public final class SqliteStateStore implements StateStore {
    * @throws StoreUnavailableException if the file cannot be opened, created or migrated
    */
   public static SqliteStateStore open(Path file) {
+    return open(file, BUSY_TIMEOUT, MAX_ATTEMPTS);
+  }
+
+  /** {@link #open(Path)} with other lock waits, so tests can reach "still locked" quickly. */
+  static SqliteStateStore open(Path file, Duration busyTimeout, int maxAttempts) {
+    if (busyTimeout.isNegative() || maxAttempts < 1) {
+      throw new IllegalArgumentException("busy timeout " + busyTimeout + " and attempts " + maxAttempts + " must be positive");
+    }
     Path absolute = file.toAbsolutePath().normalize();
     if (Files.isDirectory(absolute)) {
       throw unavailable(absolute, "is a directory, not a database file", null);
@@ -104,7 +116,7 @@ public final class SqliteStateStore implements StateStore {
     } catch (SQLException e) {
       throw unavailable(absolute, describe(e), e);
     }
-    SqliteStateStore store = new SqliteStateStore(absolute, c);
+    SqliteStateStore store = new SqliteStateStore(absolute, c, busyTimeout, maxAttempts);
     try {
       store.prepare();
     } catch (RuntimeException e) {
@@ -124,7 +136,7 @@ public final class SqliteStateStore implements StateStore {
         "open",
         () -> {
           try (Statement s = connection.createStatement()) {
-            s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT.toMillis());
+            s.execute("PRAGMA busy_timeout = " + busyTimeout.toMillis());
             // WAL is a property of the file: after the first open this is a no-op that needs no lock.
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
               if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
@@ -741,7 +753,7 @@ public final class SqliteStateStore implements StateStore {
         if (!isBusy(e)) {
           throw unavailable(file, what + " failed: " + describe(e), e);
         }
-        if (attempt >= MAX_ATTEMPTS) {
+        if (attempt >= maxAttempts) {
           throw unavailable(file, what + " failed: still locked by another process after " + attempt + " attempts", e);
         }
         sleepJittered(delay);

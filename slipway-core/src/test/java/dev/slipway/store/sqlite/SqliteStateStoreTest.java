@@ -23,6 +23,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +31,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +76,36 @@ class SqliteStateStoreTest {
     SqliteStateStore.open(db).close();
 
     assertThat(query(db, "SELECT count(*) FROM schema_version")).containsExactly(String.valueOf(SqliteSchema.MIGRATIONS.size()));
+  }
+
+  @Test
+  void open_fromManyThreadsOnAFreshFile_migratesExactlyOnce() throws Exception {
+    Path db = dir.resolve("state.db");
+    int openers = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(openers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Long>> seqs = new ArrayList<>();
+      for (int i = 0; i < openers; i++) {
+        String host = "gpu-" + i;
+        seqs.add(pool.submit(() -> {
+          go.await();
+          try (SqliteStateStore store = SqliteStateStore.open(db)) {
+            return store.recordIntents(List.of(up(host)), AT).get(0).seq();
+          }
+        }));
+      }
+      go.countDown();
+      List<Long> recorded = new ArrayList<>();
+      for (Future<Long> f : seqs) {
+        recorded.add(f.get(1, TimeUnit.MINUTES));
+      }
+
+      assertThat(recorded).doesNotHaveDuplicates();
+      assertThat(query(db, "SELECT count(*) FROM schema_version")).containsExactly(String.valueOf(SqliteSchema.MIGRATIONS.size()));
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
@@ -177,6 +212,28 @@ class SqliteStateStoreTest {
           .hasMessageContaining(db.toString());
     } finally {
       Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  @Test
+  void write_whileAnotherProcessHoldsTheWriteLockTooLong_givesUpWithStoreUnavailableNamingTheFile() throws SQLException {
+    Path db = dir.resolve("state.db");
+    try (SqliteStateStore store = SqliteStateStore.open(db, Duration.ofMillis(50), 3);
+        Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement s = other.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      try {
+        assertThatThrownBy(() -> store.recordIntents(List.of(up("gpu-0")), AT))
+            .isInstanceOf(StoreUnavailableException.class)
+            .hasMessageContaining(db.toString())
+            .hasMessageContaining("still locked by another process after 3 attempts")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        // Readers are not blocked by a writer in WAL mode.
+        assertThat(store.intents()).isEmpty();
+      } finally {
+        s.execute("ROLLBACK");
+      }
+      assertThat(store.recordIntents(List.of(up("gpu-0")), AT)).hasSize(1);
     }
   }
 
