@@ -175,6 +175,7 @@ public final class SqliteStateStore implements StateStore {
       return List.of();
     }
     List<IntentRequest> batch = List.copyOf(requests);
+    Instant stored = toMillisPrecision(at);
     return locked(
         () ->
             inWriteTransaction(
@@ -194,13 +195,13 @@ public final class SqliteStateStore implements StateStore {
                       // ones before it, which is what makes the batch all-or-nothing.
                       checkIntentRequest(r);
                       seq++;
-                      HostIntent intent = new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), seq, at, r.jobIds());
+                      HostIntent intent = new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), seq, stored, r.jobIds());
                       p.setString(1, intent.host());
                       p.setString(2, intent.poolId());
                       p.setString(3, intent.intent().name());
                       p.setString(4, intent.source().name());
                       p.setLong(5, seq);
-                      p.setLong(6, at.toEpochMilli());
+                      p.setLong(6, stored.toEpochMilli());
                       p.setString(7, String.join(JOB_ID_SEPARATOR, intent.jobIds()));
                       p.executeUpdate();
                       recorded.add(intent);
@@ -350,7 +351,7 @@ public final class SqliteStateStore implements StateStore {
                           binding.nodeId(),
                           binding.address(),
                           binding.intentSeq(),
-                          Instant.ofEpochMilli(binding.since().toEpochMilli()),
+                          toMillisPrecision(binding.since()),
                           binding.error(),
                           next));
                 }));

@@ -247,12 +247,18 @@ class SqliteStateStoreTest {
   }
 
   @Test
-  void times_areKeptToTheMillisecond() {
+  void times_areKeptToTheMillisecondAndReturnedAsStored() {
     try (SqliteStateStore store = SqliteStateStore.open(dir.resolve("state.db"))) {
       Instant withNanos = Instant.parse("2026-03-01T12:00:00.123456789Z");
-      store.recordIntents(List.of(up("gpu-0")), withNanos);
+      HostIntent returned = store.recordIntents(List.of(up("gpu-0")), withNanos).get(0);
+      HostBinding binding = store.putBinding(new HostBinding("gpu-0", "gpu", BindingPhase.REQUESTED, Optional.empty(),
+          Optional.empty(), returned.seq(), withNanos, Optional.empty(), 0)).orElseThrow();
 
-      assertThat(store.intents().get("gpu-0").at()).isEqualTo(Instant.parse("2026-03-01T12:00:00.123Z"));
+      Instant millis = Instant.parse("2026-03-01T12:00:00.123Z");
+      assertThat(returned.at()).isEqualTo(millis);
+      assertThat(store.intents().get("gpu-0")).isEqualTo(returned);
+      assertThat(binding.since()).isEqualTo(millis);
+      assertThat(store.binding("gpu-0")).contains(binding);
     }
   }
 
