@@ -100,7 +100,7 @@ public final class SqliteStateStore implements StateStore {
   /** {@link #open(Path)} with other lock waits, so tests can reach "still locked" quickly. */
   static SqliteStateStore open(Path file, Duration busyTimeout, int maxAttempts) {
     if (busyTimeout.isNegative() || maxAttempts < 1) {
-      throw new IllegalArgumentException("busy timeout " + busyTimeout + " and attempts " + maxAttempts + " must be positive");
+      throw new IllegalArgumentException("busy timeout " + busyTimeout + " must not be negative and attempts " + maxAttempts + " must be positive");
     }
     Path absolute = file.toAbsolutePath().normalize();
     if (Files.isDirectory(absolute)) {
@@ -120,7 +120,11 @@ public final class SqliteStateStore implements StateStore {
     try {
       store.prepare();
     } catch (RuntimeException e) {
-      store.close();
+      try {
+        store.close();
+      } catch (RuntimeException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
       throw e;
     }
     return store;
