@@ -3,9 +3,11 @@ package dev.slipway.spi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Durable cluster state shared by the hooks, the daemon(s) and the CLI. Every write that another
@@ -26,8 +28,22 @@ public interface StateStore extends AutoCloseable {
   Optional<HostBinding> binding(String host);
 
   /**
+   * The bindings of one pool in one phase, oldest intent first (by {@code intentSeq}, then host):
+   * the join service hands a new node the first REQUESTED host of its pool. Stores with an index
+   * override this; the default filters {@link #bindings()}.
+   */
+  default List<HostBinding> bindings(String poolId, BindingPhase phase) {
+    return bindings().values().stream()
+        .filter(b -> b.poolId().equals(poolId) && b.phase() == phase)
+        .sorted(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host))
+        .collect(Collectors.toList());
+  }
+
+  /**
    * Stores {@code binding} if the stored version equals {@code binding.version()} (0: must not
    * exist). Returns the stored binding with its new version, or empty when the compare failed.
+   * A new version differs from every version the host's binding had before, also across a delete
+   * and re-create, so a writer holding a binding from before the delete cannot overwrite the new one.
    */
   Optional<HostBinding> putBinding(HostBinding binding);
 
@@ -39,12 +55,16 @@ public interface StateStore extends AutoCloseable {
   /** Compare-and-set like {@link #putBinding}. */
   Optional<PoolRecord> putPool(PoolRecord pool);
 
+  /** Appends events (the store assigns their ids, increasing in append order). */
   void appendEvents(Collection<HostEvent> events);
 
-  /** The newest {@code limit} events of a host, oldest first. */
+  /**
+   * The newest {@code limit} events of a host, oldest first. Order is by {@code at}, then append
+   * order for equal times. {@code limit} must be positive.
+   */
   List<HostEvent> hostEvents(String host, int limit);
 
-  /** The newest {@code limit} events of a pool (its own and its hosts'), oldest first. */
+  /** The newest {@code limit} events of a pool (its own and its hosts'), ordered like {@link #hostEvents}. */
   List<HostEvent> poolEvents(String poolId, int limit);
 
   /**
@@ -54,8 +74,13 @@ public interface StateStore extends AutoCloseable {
    */
   Optional<Lease> acquireLease(String name, String holder, Duration ttl, Instant now);
 
+  /**
+   * Gives the lease up if {@code holder} holds it (otherwise does nothing), so a standby need not
+   * wait for the expiry. The next holder gets a higher fencing token.
+   */
   void releaseLease(String name, String holder);
 
+  /** The lease as stored, even if expired (the store reads no clock); empty when free. */
   Optional<Lease> lease(String name);
 
   @Override
