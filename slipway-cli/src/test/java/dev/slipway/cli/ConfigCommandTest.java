@@ -93,6 +93,15 @@ class ConfigCommandTest {
     Path recipe = copyFixture("recipe-slurm-nfs");
     Path rich = copyFixture("rich");
     int code = run("config", "validate", "-c", recipe.toString(), "--slurm", rich.resolve("slurm.yaml").toString());
+    // The recipe's config.yaml and fs.yaml do not declare the rich cluster's volumes: that is caught.
+    assertThat(code).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(err.toString()).contains(
+        rich.resolve("slurm.yaml") + ":48:5 slurm.shared_data_volumes.scratch: volume 'scratch' is not declared in config.yaml",
+        rich.resolve("slurm.yaml") + ":48:5 slurm.shared_data_volumes.scratch: volume 'scratch' is not a storage cluster"
+            + " in fs.yaml; allowed: nfs");
+    out.getBuffer().setLength(0);
+    code = run("config", "validate", "-c", rich.toString(), "--slurm", rich.resolve("slurm.yaml").toString(),
+        "--pool", recipe.resolve("pool.yaml").toString());
     assertThat(code).isZero();
     assertThat(out.toString()).contains("cluster 'rich'");
   }

@@ -81,7 +81,8 @@ public final class ConfigLoader {
       Optional<SlipwaySettings> slipway = slipwaySettings(r);
       Backend backend = slipway.map(SlipwaySettings::backend).orElse(Backend.LOCAL);
       Optional<SlurmClusterSpec> slurm = r.map("slurm", true)
-          .flatMap(s -> new SlurmSection(s, backend, slipway.map(SlipwaySettings::vmSizes).orElse(List.of()), pool, credentials).read());
+          .flatMap(s -> new SlurmSection(s, backend, slipway.map(SlipwaySettings::vmSizes).orElse(List.of()),
+              new Companions(pool, credentials, global, remoteFs)).read());
       if (problems.hasErrors()) return Optional.empty();
       Map<String, PoolSpec> poolSpecs = pool.map(p -> Map.of(p.spec().id(), p.spec())).orElse(Map.of());
       ConfigSources sources = new ConfigSources(slurmFile, files.config(), files.credentials(), files.pool(), files.fs());
@@ -194,21 +195,22 @@ public final class ConfigLoader {
 
   // ---------------------------------------------------------------- slurm:
 
+  /** What the other files contribute to checks of slurm.yaml; each is empty when its file was not given. */
+  private record Companions(Optional<CompanionFiles.PoolFile> pool, Optional<Credentials> credentials,
+      Optional<GlobalSettings> global, Optional<RemoteFsSpec> remoteFs) {}
+
   /** Reads the {@code slurm:} section; one instance per load. */
   private final class SlurmSection {
     private final YamlMap slurm;
     private final Backend backend;
     private final List<VmSize> declaredSizes;
-    private final Optional<CompanionFiles.PoolFile> poolFile;
-    private final Optional<Credentials> credentials;
+    private final Companions companions;
 
-    SlurmSection(YamlMap slurm, Backend backend, List<VmSize> declaredSizes, Optional<CompanionFiles.PoolFile> poolFile,
-        Optional<Credentials> credentials) {
+    SlurmSection(YamlMap slurm, Backend backend, List<VmSize> declaredSizes, Companions companions) {
       this.slurm = slurm;
       this.backend = backend;
       this.declaredSizes = declaredSizes;
-      this.poolFile = poolFile;
-      this.credentials = credentials;
+      this.companions = companions;
     }
 
     private boolean azure() {
@@ -220,7 +222,7 @@ public final class ConfigLoader {
       int errorsBefore = slurm.problems().errors().size();
       Optional<String> clusterId = slurm.string("cluster_id", true).filter(this::validClusterId);
       Optional<String> storage = slurm.string("storage_account_settings", azure());
-      storage.ifPresent(alias -> credentials.ifPresent(c -> {
+      storage.ifPresent(alias -> companions.credentials().ifPresent(c -> {
         if (!c.storage().containsKey(alias)) {
           slurm.error("storage_account_settings", "no storage account '" + alias + "' in credentials.storage",
               c.storage().isEmpty() ? "an alias defined under credentials.storage" : String.join(", ", c.storage().keySet()));
@@ -321,6 +323,7 @@ public final class ConfigLoader {
       for (Map.Entry<String, YamlMap> e : entries) {
         YamlMap v = e.getValue();
         v.rejectUnknownKeys(SlurmYamlKeys.at("slurm.shared_data_volumes.*"));
+        checkVolumeIsDeclared(e.getKey());
         Optional<String> path;
         if (v.has("host_mount_path") && v.has("mount_path")) {
           v.errorAtKey("mount_path", "both host_mount_path and mount_path are given", "one of them");
@@ -347,6 +350,29 @@ public final class ConfigLoader {
                 + " with the controller", "store_slurmctld_state: true on one shared volume");
       }
       return volumes;
+    }
+
+    /**
+     * A slurm volume is a Batch Shipyard storage cluster: when config.yaml or fs.yaml is loaded, it
+     * must be declared there too, or nodes would get no mount line for it.
+     */
+    private void checkVolumeIsDeclared(String id) {
+      YamlMap volumes = slurm.map("shared_data_volumes", false).orElseThrow();
+      companions.global().ifPresent(g -> {
+        String driver = g.sharedDataVolumeDrivers().get(id);
+        if (!"storage_cluster".equals(driver)) {
+          volumes.errorAtKey(id, driver == null
+              ? "volume '" + id + "' is not declared in config.yaml"
+              : "volume '" + id + "' has volume_driver '" + driver + "' in config.yaml",
+              "global_resources.volumes.shared_data_volumes." + id + ".volume_driver: storage_cluster");
+        }
+      });
+      companions.remoteFs().ifPresent(fs -> {
+        if (!fs.storageClusters().containsKey(id)) {
+          volumes.errorAtKey(id, "volume '" + id + "' is not a storage cluster in fs.yaml",
+              fs.storageClusters().isEmpty() ? "a remote_fs.storage_clusters id" : String.join(", ", fs.storageClusters().keySet()));
+        }
+      });
     }
 
     private boolean validMountPath(YamlMap v, String key, String p) {
@@ -565,7 +591,7 @@ public final class ConfigLoader {
       String keyPath = b.pathOf("vm_size");
       Optional<String> size = own;
       if (size.isEmpty()) {
-        Optional<CompanionFiles.PoolFile> spec = poolFile.filter(pf -> pf.spec().id().equals(id));
+        Optional<CompanionFiles.PoolFile> spec = companions.pool().filter(pf -> pf.spec().id().equals(id));
         size = spec.flatMap(pf -> pf.spec().vmSize());
         if (size.isPresent()) {
           mark = spec.get().vmSizeMark();

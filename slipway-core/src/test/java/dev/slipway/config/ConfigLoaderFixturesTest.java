@@ -124,10 +124,11 @@ class ConfigLoaderFixturesTest {
   @Test
   void explicitFiles_overrideTheDirectory() {
     ConfigFiles files = ConfigFiles.inDirectory(fixture("recipe-slurm-nfs")).overriddenBy(
-        ConfigFiles.none().withSlurm(fixture("rich").resolve("slurm.yaml")).withCredentials(fixture("rich").resolve("credentials.yaml")));
+        ConfigFiles.none().withCredentials(fixture("rich").resolve("credentials.yaml")));
     ClusterConfig c = loader.load(files).config();
-    assertThat(c.slurm().clusterId()).isEqualTo("rich");
+    assertThat(c.slurm().clusterId()).isEqualTo("myslurmcluster");
     assertThat(c.sources().pool()).contains(fixture("recipe-slurm-nfs").resolve("pool.yaml"));
+    assertThat(c.sources().credentials()).contains(fixture("rich").resolve("credentials.yaml"));
     assertThat(c.credentials().orElseThrow().storage().get("mystorageaccount").account()).contains("richstorage");
   }
 }

@@ -368,11 +368,12 @@ class ConfigLoaderValidationTest {
   }
 
   @Test
-  void everyProblem_isReportedAtOnce() {
+  void everyProblem_isReportedAtOnce_inTheOrderOfTheFile() {
     String yaml = minimalWith("cluster_id: demo", "cluster_id: Demo");
     yaml = replace(yaml, "compute_node_type: dedicated", "compute_node_type: spot");
     yaml = replace(yaml, "weight: 0", "weight: -1");
-    assertThat(errorsOf(yaml)).hasSize(3);
+    assertThat(errorsOf(yaml)).extracting(e -> e.substring(fx.slurmFile().toString().length(), e.indexOf(':', e.indexOf(' '))))
+        .containsExactly(":2:15 slurm.cluster_id", ":22:32 " + POOL + ".compute_node_type", ":24:21 " + POOL + ".weight");
   }
 
   @Test
@@ -437,5 +438,92 @@ class ConfigLoaderValidationTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage("<config> slurm: no slurm configuration file given; allowed: slurm.yaml, slurm.yml or slurm.json in"
             + " the configuration directory, or an explicit file");
+  }
+  @Test
+  void privateKey_withoutPublicKey_isRejected() {
+    assertThat(errorsOf(minimalWith("      username: admin\n", "      username: admin\n      ssh_private_key: id_rsa\n")))
+        .containsExactly(fx.at(6, 24) + " slurm.controller.ssh.ssh_private_key: a private key needs its public key;"
+            + " allowed: ssh_public_key or ssh_public_key_data beside it");
+  }
+
+  @Test
+  void inboundRule_withUnknownProtocol_isRejected() {
+    assertThat(errorsOf(minimalWith("      username: admin\n", """
+              username: admin
+            network_security:
+              ssh: ['*']
+              custom_inbound_rules:
+                web:
+                  destination_port_range: 80
+                  protocol: icmp
+                  source_address_prefix: ['*']
+        """))).containsExactly(fx.at(11, 21)
+        + " slurm.controller.network_security.custom_inbound_rules.web.protocol: unknown protocol 'icmp'; allowed: *, tcp, udp");
+  }
+
+  @Test
+  void priorityTier_outOfRange_isRejected() {
+    assertThat(errorsOf(minimalWith("default: true", "default: true\n        priority_tier: 70000"))).containsExactly(fx.at(27, 24)
+        + " slurm.slurm_options.elastic_partitions.part.priority_tier: priority_tier 70000 is out of range; allowed: 0..65533");
+  }
+
+  @Test
+  void maxRuntimeLimit_ofZero_isRejected() {
+    assertThat(errorsOf(minimalWith("default: true", "default: true\n        max_runtime_limit: 00:00:00"))).containsExactly(fx.at(27, 28)
+        + " slurm.slurm_options.elastic_partitions.part.max_runtime_limit: must be longer than zero;"
+        + " allowed: a duration > 00:00:00, or null/UNLIMITED");
+  }
+
+  @Test
+  void preemptType_andItsMisspellingTogether_areRejected() {
+    assertThat(errorsOf(minimalWith("default: true",
+        "default: true\n        preempt_type: preempt/none\n        preempty_type: preempt/none"))).containsExactly(fx.at(28, 9)
+        + " slurm.slurm_options.elastic_partitions.part.preempty_type: both preempt_type and its misspelling preempty_type"
+        + " are given; allowed: preempt_type");
+  }
+
+  @Test
+  void partitionWithoutPools_isRejected() {
+    String yaml = MINIMAL.substring(0, MINIMAL.indexOf("        batch_pools:")) + "        batch_pools: {}\n        default: true\n";
+    assertThat(errorsOf(yaml)).containsExactly(fx.at(20, 22) + " slurm.slurm_options.elastic_partitions.part.batch_pools:"
+        + " partition 'part' has no pool; allowed: at least one pool id with its settings");
+  }
+
+  @Test
+  void hostNames_longerThan63Characters_areRejected() {
+    String prefix = "a".repeat(62);
+    assertThat(errorsOf(minimalWith("pool1:\n", "pool1:\n            host_prefix: " + prefix + "\n"))).containsExactly(fx.at(22, 26)
+        + " " + POOL + ".host_prefix: host_prefix '" + prefix + "' makes host names of 64 characters (more than 63); allowed:"
+        + " letters, digits and hyphens, starting and ending with a letter or digit (RFC 1123 label), lower case recommended");
+  }
+
+  @Test
+  void declaredVmSizes_mustBeUniqueAndPositive() {
+    String yaml = MINIMAL + """
+        slipway:
+          vm_sizes:
+          - name: big
+            vcpus: 2
+            memory_mib: 1024
+          - name: BIG
+            vcpus: 2
+            memory_mib: 1024
+          - name: bad
+            vcpus: 0
+            memory_mib: 1024
+        """;
+    assertThat(errorsOf(yaml)).containsExactly(
+        fx.at(32, 11) + " slipway.vm_sizes[1].name: VM size 'BIG' is declared twice (first at line 29)",
+        fx.at(36, 12) + " slipway.vm_sizes[2].vcpus: must be at least 1, got 0; allowed: >= 1");
+  }
+
+  @Test
+  void sharedVolume_mustBeDeclaredInConfigAndFsYaml_whenTheyAreLoaded() {
+    fx.write("config.yaml", "global_resources:\n  volumes:\n    shared_data_volumes:\n      nfs:\n        volume_driver: azurefile\n");
+    fx.write("fs.yaml", "remote_fs:\n  storage_clusters:\n    other:\n      file_server:\n        type: nfs\n");
+    assertThat(errorsOf(MINIMAL)).containsExactly(
+        fx.at(14, 5) + " slurm.shared_data_volumes.nfs: volume 'nfs' has volume_driver 'azurefile' in config.yaml;"
+            + " allowed: global_resources.volumes.shared_data_volumes.nfs.volume_driver: storage_cluster",
+        fx.at(14, 5) + " slurm.shared_data_volumes.nfs: volume 'nfs' is not a storage cluster in fs.yaml; allowed: other");
   }
 }
