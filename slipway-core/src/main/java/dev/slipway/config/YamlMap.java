@@ -257,7 +257,7 @@ final class YamlMap {
     return Optional.empty();
   }
 
-  /** A list of strings; {@code elementPath} items are reported as {@code key[i]}. */
+  /** A list of strings; a bad item is reported as {@code key[i]}. */
   Optional<List<String>> stringList(String key, boolean required) {
     Optional<Node> n = value(key);
     if (n.isEmpty()) {

@@ -2,14 +2,20 @@ package dev.slipway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.slipway.model.NodeType;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Batch Shipyard's own files (recipe, template) and the rich fixture load, with the values they mean. */
 class ConfigLoaderFixturesTest {
@@ -130,5 +136,16 @@ class ConfigLoaderFixturesTest {
     assertThat(c.sources().pool()).contains(fixture("recipe-slurm-nfs").resolve("pool.yaml"));
     assertThat(c.sources().credentials()).contains(fixture("rich").resolve("credentials.yaml"));
     assertThat(c.credentials().orElseThrow().storage().get("mystorageaccount").account()).contains("richstorage");
+  }
+  @Test
+  void jsonFiles_loadLikeYaml(@TempDir Path dir) throws IOException {
+    Path yaml = fixture("rich").resolve("slurm.yaml");
+    JsonNode tree = new YAMLMapper().readTree(yaml.toFile());
+    Files.writeString(dir.resolve("slurm.json"), new ObjectMapper().writeValueAsString(tree));
+    ClusterConfig fromJson = loader.loadDirectory(dir).config();
+    ClusterConfig fromYaml = loader.load(ConfigFiles.none().withSlurm(yaml)).config();
+    assertThat(fromJson.sources().slurm()).isEqualTo(dir.resolve("slurm.json"));
+    assertThat(fromJson.slurm()).isEqualTo(fromYaml.slurm());
+    assertThat(fromJson.slipway()).isEqualTo(fromYaml.slipway());
   }
 }
