@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.config.ConfigException;
 import dev.slipway.config.ConfigFiles;
 import dev.slipway.config.ConfigLoader;
 import dev.slipway.config.ConfigProblem;
@@ -7,6 +8,7 @@ import dev.slipway.config.KnownVmSizes;
 import dev.slipway.config.LoadedConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +47,14 @@ public final class ConfigOptions {
 
   /** Loads and validates the configuration; warnings go to stderr, errors become a ConfigException. */
   public LoadedConfig load() {
-    LoadedConfig loaded = new ConfigLoader(knownVmSizes()).load(files(System::getenv));
+    ConfigFiles files = files(System::getenv);
+    if (files.slurm().isEmpty()) {
+      // Say which directory was searched; the loader only knows that no file was given.
+      throw new ConfigException(List.of(ConfigProblem.error(Optional.of(directory(System::getenv)), 0, 0, "slurm",
+          "no slurm.yaml, slurm.yml or slurm.json in this directory",
+          "-c DIR or SLIPWAY_CONFIGDIR naming a directory with slurm.yaml, or --slurm FILE or SLIPWAY_SLURM_CONF")));
+    }
+    LoadedConfig loaded = new ConfigLoader(knownVmSizes()).load(files);
     PrintWriter err = mixee.commandLine().getErr();
     for (ConfigProblem w : loaded.warnings()) {
       err.println(w.format());
@@ -56,7 +65,7 @@ public final class ConfigOptions {
 
   /** The files to load: options first, then the environment, then the directory's files. */
   ConfigFiles files(Function<String, String> env) {
-    Path dir = Optional.ofNullable(configDir).or(() -> envPath(env, "SLIPWAY_CONFIGDIR")).orElse(Path.of("."));
+    Path dir = directory(env);
     ConfigFiles explicit = ConfigFiles.none();
     Optional<Path> p;
     if ((p = pick(slurm, env, "SLIPWAY_SLURM_CONF")).isPresent()) explicit = explicit.withSlurm(p.get());
@@ -65,6 +74,10 @@ public final class ConfigOptions {
     if ((p = pick(credentials, env, "SLIPWAY_CREDENTIALS_CONF")).isPresent()) explicit = explicit.withCredentials(p.get());
     if ((p = pick(fs, env, "SLIPWAY_FS_CONF")).isPresent()) explicit = explicit.withFs(p.get());
     return ConfigFiles.inDirectory(dir).overriddenBy(explicit);
+  }
+
+  private Path directory(Function<String, String> env) {
+    return Optional.ofNullable(configDir).or(() -> envPath(env, "SLIPWAY_CONFIGDIR")).orElse(Path.of("."));
   }
 
   private static Optional<Path> pick(Path option, Function<String, String> env, String name) {

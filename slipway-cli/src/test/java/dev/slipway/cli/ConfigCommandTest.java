@@ -129,4 +129,10 @@ class ConfigCommandTest {
     assertThat(run("config")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("a subcommand is required (validate or show)");
   }
+  @Test
+  void validate_inADirectoryWithoutSlurmYaml_namesTheDirectory() {
+    assertThat(run("config", "validate", "-c", dir.toString())).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(err.toString()).startsWith(dir + " slurm: no slurm.yaml, slurm.yml or slurm.json in this directory;"
+        + " allowed: -c DIR or SLIPWAY_CONFIGDIR naming a directory with slurm.yaml, or --slurm FILE or SLIPWAY_SLURM_CONF");
+  }
 }
