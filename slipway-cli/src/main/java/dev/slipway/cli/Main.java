@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
       CommandLine.HelpCommand.class,
       SlurmConfCommand.class,
       HostlistCommand.class,
+      ConfigCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
