@@ -6,6 +6,7 @@ import dev.slipway.config.ConfigLoader;
 import dev.slipway.config.ConfigProblem;
 import dev.slipway.config.KnownVmSizes;
 import dev.slipway.config.LoadedConfig;
+import dev.slipway.slurm.VmSizeCatalog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,12 +89,9 @@ public final class ConfigOptions {
     return Optional.ofNullable(env.apply(name)).filter(v -> !v.isBlank()).map(Path::of);
   }
 
-  /**
-   * The VM size catalog the unknown-size warning consults. The catalog (dev.slipway.slurm) is
-   * written on another branch; until it is wired here, no size is known and every pool VM size
-   * not declared under slipway.vm_sizes is warned about.
-   */
+  /** The shipped VM size catalog, which the unknown-size warning consults. */
   static KnownVmSizes knownVmSizes() {
-    return KnownVmSizes.none();
+    VmSizeCatalog catalog = VmSizeCatalog.shipped();
+    return name -> catalog.find(name).isPresent();
   }
 }

@@ -45,9 +45,7 @@ public final class SlurmConfCommand implements Runnable {
         "Files are replaced all at once; nothing is written when the configuration has problems."
       })
   static final class Render implements Callable<Integer> {
-    @Option(names = {"-c", "--config-dir"}, required = true, paramLabel = "DIR",
-        description = "Directory with slurm.yaml (and config.yaml, credentials.yaml, pool.yaml, fs.yaml).")
-    Path configDir;
+    @CommandLine.Mixin ConfigOptions configOptions;
 
     @Option(names = {"-o", "--output-dir"}, required = true, paramLabel = "OUTDIR", description = "Where to write the files.")
     Path outputDir;
@@ -66,19 +64,20 @@ public final class SlurmConfCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    private final ClusterConfigReader reader;
+    /** Tests hand in a configuration built in code; the command itself loads it through {@link ConfigOptions}. */
+    private final Optional<ClusterConfigReader> reader;
 
     Render() {
-      this(ClusterConfigReader.NOT_WIRED);
+      this.reader = Optional.empty();
     }
 
     Render(ClusterConfigReader reader) {
-      this.reader = reader;
+      this.reader = Optional.of(reader);
     }
 
     @Override
     public Integer call() throws Exception {
-      ClusterConfig config = reader.read(configDir);
+      ClusterConfig config = reader.isPresent() ? reader.get().read() : configOptions.load().config();
       LayoutKind kind = layout.orElse(config.slipway().backend() == Backend.AZURE ? LayoutKind.azure : LayoutKind.local);
       SlurmLayout slurmLayout = switch (kind) {
         case azure -> SlurmLayout.forAzure(config);

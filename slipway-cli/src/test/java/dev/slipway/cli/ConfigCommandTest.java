@@ -41,13 +41,24 @@ class ConfigCommandTest {
   @Test
   void validate_validConfiguration_exitsZeroAndPrintsWarningsSeparately() throws IOException {
     Path recipe = copyFixture("recipe-slurm-nfs");
+    // A size the shipped catalog does not know is a warning, not an error.
+    Path pool = recipe.resolve("pool.yaml");
+    Files.writeString(pool, Files.readString(pool).replace("STANDARD_F2", "STANDARD_ZZ9"));
     int code = run("config", "validate", "-c", recipe.toString());
     assertThat(code).isZero();
     assertThat(out.toString()).contains("valid: cluster 'myslurmcluster', 1 elastic partition (mypart1), 1 pool,"
         + " 32 elastic hosts, backend local, 1 warning");
-    // No catalog is wired yet, so pool.yaml's size is reported as unknown, on stderr.
-    assertThat(err.toString()).startsWith(recipe.resolve("pool.yaml") + ":18:12 warning: pool_specification.vm_size:"
-        + " unknown VM size 'STANDARD_F2'");
+    assertThat(err.toString()).startsWith(pool + ":18:12 warning: pool_specification.vm_size:"
+        + " unknown VM size 'STANDARD_ZZ9'");
+  }
+
+  @Test
+  void validate_recipeAsShipped_knowsItsVmSizesFromTheCatalog() throws IOException {
+    Path recipe = copyFixture("recipe-slurm-nfs");
+    int code = run("config", "validate", "-c", recipe.toString());
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("0 warnings");
+    assertThat(err.toString()).isEmpty();
   }
 
   @Test

@@ -38,7 +38,7 @@ class SlurmConfCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(ClusterConfig config, String... args) {
-    ClusterConfigReader reader = dir -> config;
+    ClusterConfigReader reader = () -> config;
     CommandLine.IFactory factory = new CommandLine.IFactory() {
       @Override
       public <K> K create(Class<K> cls) throws Exception {
@@ -99,12 +99,27 @@ class SlurmConfCommandTest {
   }
 
   @Test
-  void render_withoutLoaderWired_saysSoInsteadOfPretending() {
+  void render_recipeDirectory_loadsTheYamlAndWritesTheAzureLayout() throws Exception {
+    Path recipe = Path.of(getClass().getResource("/fixtures/recipe-slurm-nfs/slurm.yaml").toURI()).getParent();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    Path outDir = tmp.resolve("etc");
+    int code = cl.execute("slurm-conf", "render", "-c", recipe.toString(), "-o", outDir.toString(), "--layout", "azure");
+    assertThat(code).as(err.toString()).isEqualTo(ExitCodes.OK);
+    String conf = Files.readString(outDir.resolve("slurm.conf"));
+    assertThat(conf).contains("NodeName=slurmpool-[0-31] ", "Feature=dedicated,standard_f2", "SuspendTime=1800",
+        "SuspendExcNodes=slurmpool-[0-3]", "PartitionName=mypart1 ");
+  }
+
+  @Test
+  void render_directoryWithoutSlurmYaml_exitsInvalidConfigAndWritesNothing() {
     CommandLine cl = Main.commandLine();
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute("slurm-conf", "render", "-c", tmp.toString(), "-o", tmp.resolve("etc").toString());
-    assertThat(code).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("no configuration loader");
+    assertThat(code).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(err.toString()).contains("no slurm.yaml");
+    assertThat(tmp.resolve("etc")).doesNotExist();
   }
 
   private static List<String> files(Path dir) throws IOException {
