@@ -260,14 +260,13 @@ public final class Planner {
       Optional<HostBinding> binding = Optional.ofNullable(bindings.get(host));
       Optional<SlurmHostState> state = slurm.flatMap(m -> Optional.ofNullable(m.get(host)));
       boolean slurmOff = state.map(SlurmHostState::isOff).orElse(false);
-      boolean wantsDown = intent.map(i -> i.intent() == Intent.DOWN).orElse(false);
-      if (wantsDown && topology.reclaimExcluded().contains(host) && intent.get().source() == IntentSource.SUSPEND
+      boolean wantsUp = intent.map(i -> i.intent() == Intent.UP).orElse(false);
+      if (!wantsUp && intent.isPresent() && topology.reclaimExcluded().contains(host) && intent.get().source() == IntentSource.SUSPEND
           && state.map(SlurmHostState::isRegistered).orElse(false)) {
         // SuspendExcNodes keeps these hosts up; a stray suspend (e.g. before a reconfigure) is not acted on
         // while Slurm itself still shows the host serving.
-        wantsDown = false;
+        wantsUp = true;
       }
-      boolean wantsUp = intent.map(i -> i.intent() == Intent.UP).orElse(false) && !wantsDown;
 
       if (binding.isEmpty()) {
         if (wantsUp && mayStart(state)) {
