@@ -4,6 +4,7 @@ import dev.slipway.model.NodeType;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -23,6 +24,19 @@ public record PoolTopology(
       throw new IllegalArgumentException("pool " + poolId + ": maxNodes " + maxNodes + " is negative");
     }
     reclaimExcluded = Set.copyOf(reclaimExcluded);
+  }
+
+  /**
+   * The topology of a pool whose first {@code reclaimExcludeNumNodes} hosts are in SuspendExcNodes,
+   * as {@code reclaim_exclude_num_nodes} means in Batch Shipyard.
+   */
+  public static PoolTopology of(String poolId, String hostPrefix, int maxNodes, NodeType nodeType, String partition, int weight,
+      int reclaimExcludeNumNodes) {
+    if (reclaimExcludeNumNodes < 0 || reclaimExcludeNumNodes > maxNodes) {
+      throw new IllegalArgumentException("pool " + poolId + ": reclaim_exclude_num_nodes " + reclaimExcludeNumNodes + " outside 0.." + maxNodes);
+    }
+    Set<String> excluded = IntStream.range(0, reclaimExcludeNumNodes).mapToObj(i -> hostPrefix + "-" + i).collect(Collectors.toSet());
+    return new PoolTopology(poolId, hostPrefix, maxNodes, nodeType, partition, weight, excluded);
   }
 
   public List<String> hosts() {

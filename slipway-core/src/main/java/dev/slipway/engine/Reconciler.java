@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs reconcile passes: snapshot (store, then provider, then Slurm), {@link Planner#plan plan},
@@ -71,9 +72,21 @@ public final class Reconciler {
   private final InstantSource clock;
   private final EventSink sink;
   private final EngineListener listener;
+  private final BooleanSupplier leading;
 
   public Reconciler(StateStore store, NodeProvider provider, SlurmPort slurm, List<PoolTopology> topology, EngineTimings timings,
       InstantSource clock, EventSink sink, EngineListener listener) {
+    this(store, provider, slurm, topology, timings, clock, sink, listener, () -> true);
+  }
+
+  /**
+   * {@code leading} is asked after planning, before anything is applied: a daemon that lost its
+   * lease while it planned applies nothing (its late store writes would fail their compare-and-set
+   * anyway, but its provider calls would not).
+   */
+  public Reconciler(StateStore store, NodeProvider provider, SlurmPort slurm, List<PoolTopology> topology, EngineTimings timings,
+      InstantSource clock, EventSink sink, EngineListener listener, BooleanSupplier leading) {
+    this.leading = Objects.requireNonNull(leading, "leading");
     this.store = Objects.requireNonNull(store, "store");
     this.provider = Objects.requireNonNull(provider, "provider");
     this.slurm = Objects.requireNonNull(slurm, "slurm");
@@ -93,6 +106,11 @@ public final class Reconciler {
     List<HostEvent> events = new ArrayList<>();
     Snapshot snapshot = snapshot(started, events);
     Plan plan = planner.plan(snapshot, started);
+    if (!leading.getAsBoolean()) {
+      sink.accept(new EngineEvent(clock.instant(), "not-leader", "lost leadership while planning; " + plan.actions().size()
+          + " planned actions dropped", Map.of()));
+      return new PassResult(new Plan(List.of()), 0, 0, 0);
+    }
     PassResult result = new Application(snapshot, plan, started, events).apply();
     listener.passCompleted(Duration.between(started, clock.instant()), plan.actions().size(), result.conflicts());
     return result;

@@ -160,6 +160,20 @@ class ReconcilerTest {
   }
 
   @Test
+  void leaderThatLostItsLeaseWhilePlanning_appliesNothing() {
+    World w = new World(pool("gpu", 2));
+    w.resume("gpu-0");
+    Reconciler deposed = new Reconciler(w.store, w.provider, w.slurm, w.topology, World.TIMINGS, w.clock, w.events::add,
+        EngineListener.NONE, () -> false);
+
+    deposed.pass();
+
+    assertThat(w.store.bindings()).isEmpty();
+    assertThat(w.pools.get("gpu").calls).isEmpty();
+    assertThat(w.events).anySatisfy(e -> assertThat(e.kind()).isEqualTo("not-leader"));
+  }
+
+  @Test
   void slurmUnreachable_providerWorkGoesOnAndIsReported() {
     World w = new World(pool("gpu", 2));
     w.resume("gpu-0");
