@@ -304,8 +304,12 @@ public final class Planner {
             delete(b, "released", "host " + host + " failed binding cleared: intent is " + intent.map(i -> i.intent().name()).orElse("gone"));
           } else if (slurmOff) {
             delete(b, "released", "host " + host + " failed binding cleared: Slurm shows it powered down");
-          } else if (intent.get().seq() > b.intentSeq() && !state.map(SlurmHostState::down).orElse(false)) {
-            retry(b, intent.get().seq(), "new resume (intent " + intent.get().seq() + ")");
+          } else if (intent.get().seq() > b.intentSeq() && mayStart(state)) {
+            if (BackoffPolicy.isFallback(backoff, now)) {
+              markDown(host, fallbackReason());
+            } else {
+              retry(b, intent.get().seq(), "new resume (intent " + intent.get().seq() + ")");
+            }
           } else {
             ErrorClass cls = b.error().map(ProviderError::errorClass).orElse(ErrorClass.TRANSIENT);
             if (RETRYABLE.contains(cls) && timedOut(intent.get())) {

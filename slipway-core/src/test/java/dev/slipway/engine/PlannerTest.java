@@ -289,6 +289,24 @@ class PlannerTest {
   }
 
   @Test
+  void newResumeOfAFailedHost_startsAgainUnlessThePoolIsInCapacityFallback() {
+    ProviderError timeout = new ProviderError(ErrorClass.RESUME_TIMEOUT, "ResumeTimeout", "x");
+    SnapshotBuilder b = new SnapshotBuilder().pool("gpu", 2)
+        .up("gpu-0", "gpu", 9, T0).binding("gpu-0", "gpu", BindingPhase.FAILED, null, 1, T0, timeout).slurmPoweringUp("gpu-0");
+
+    assertThat(put(plan(b, T0.plusSeconds(1)), "gpu-0").orElseThrow()).satisfies(h -> {
+      assertThat(h.phase()).isEqualTo(BindingPhase.REQUESTED);
+      assertThat(h.intentSeq()).isEqualTo(9);
+    });
+
+    b.backoff("gpu", ErrorClass.CAPACITY, "AllocationFailed", 1, T0.plusSeconds(60));
+    Plan closed = plan(b, T0.plusSeconds(1));
+    assertThat(puts(closed)).isEmpty();
+    assertThat(slurm(closed, SlurmUpdate.MarkDown.class)).singleElement()
+        .satisfies(m -> assertThat(m.hosts()).containsExactly("gpu-0"));
+  }
+
+  @Test
   void preemptedRunningNode_marksTheHostDownPreemptedAndReleasesIt() {
     ProviderError preempted = new ProviderError(ErrorClass.PREEMPTED, "NodePreempted", "spot capacity reclaimed");
     SnapshotBuilder b = new SnapshotBuilder().pool("spot", 4, NodeType.LOW_PRIORITY, "work").status("spot", 0, 1, false)
