@@ -38,6 +38,17 @@ public final class FakeClock implements InstantSource {
     return now.updateAndGet(t -> t.plus(step));
   }
 
+  /** Puts the clock at {@code instant} (tests that replay a timeline); it may not go back. */
+  public void set(Instant instant) {
+    Objects.requireNonNull(instant, "instant");
+    now.updateAndGet(t -> {
+      if (instant.isBefore(t)) {
+        throw new IllegalArgumentException("a fake clock only moves forward: " + instant + " is before " + t);
+      }
+      return instant;
+    });
+  }
+
   @Override
   public String toString() {
     return "FakeClock[" + now.get() + "]";

@@ -1,0 +1,174 @@
+package dev.slipway.engine;
+
+import dev.slipway.engine.JoinResult.Accepted;
+import dev.slipway.engine.JoinResult.Rejected;
+import dev.slipway.engine.JoinResult.Rejection;
+import dev.slipway.model.Secret;
+import dev.slipway.spi.BindingPhase;
+import dev.slipway.spi.EngineEvent;
+import dev.slipway.spi.EventSink;
+import dev.slipway.spi.HostBinding;
+import dev.slipway.spi.HostEvent;
+import dev.slipway.spi.HostIntent;
+import dev.slipway.spi.Intent;
+import dev.slipway.spi.NodePool;
+import dev.slipway.spi.NodeProvider;
+import dev.slipway.spi.ProviderNode;
+import dev.slipway.spi.ProviderNodeState;
+import dev.slipway.spi.StateStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The logic behind {@code POST /v1/join}: a booting node proves who it is and receives a host.
+ *
+ * <p>The node must present its pool's join token (compared in constant time), and the provider
+ * must list the node id in that pool with the address the request came from, so a token alone
+ * does not let a stranger take a host name. The node gets the oldest REQUESTED host of its own
+ * pool by intent sequence, claimed with a compare-and-set on the binding (a lost race re-reads and
+ * tries the next host). Joining is idempotent: a node that already holds a host gets the same
+ * host again (its start task may be retried), and it never gets a second one. Claims are
+ * serialised within this service, and a claim is checked afterwards for a second binding of the
+ * same node (possible only with two services on one store), which is given back.
+ */
+public final class JoinService {
+  private static final int MAX_ATTEMPTS = 16;
+
+  private final StateStore store;
+  private final NodeProvider provider;
+  private final JoinSettings settings;
+  private final InstantSource clock;
+  private final EventSink sink;
+
+  public JoinService(StateStore store, NodeProvider provider, JoinSettings settings, InstantSource clock, EventSink sink) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.provider = Objects.requireNonNull(provider, "provider");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.sink = Objects.requireNonNull(sink, "sink");
+  }
+
+  public synchronized JoinResult join(JoinRequest request) {
+    if (!request.clusterId().equals(settings.clusterId())) {
+      return new Rejected(Rejection.WRONG_CLUSTER, "this is cluster " + settings.clusterId() + ", not " + request.clusterId());
+    }
+    Secret expected = settings.joinTokens().get(request.poolId());
+    if (expected == null) {
+      return new Rejected(Rejection.UNKNOWN_POOL, "pool " + request.poolId() + " is not an elastic pool of cluster " + settings.clusterId());
+    }
+    if (!sameSecret(expected, request.token())) {
+      return new Rejected(Rejection.BAD_TOKEN, "wrong join token for pool " + request.poolId());
+    }
+    Optional<ProviderNode> node;
+    try {
+      Optional<NodePool> pool = provider.pool(request.poolId());
+      if (pool.isEmpty()) {
+        return new Rejected(Rejection.UNKNOWN_POOL, "provider " + provider.name() + " has no pool " + request.poolId());
+      }
+      node = pool.get().nodes().stream().filter(n -> n.id().equals(request.nodeId()) && n.poolId().equals(request.poolId())).findFirst();
+    } catch (RuntimeException e) {
+      return new Rejected(Rejection.UNAVAILABLE, "cannot list pool " + request.poolId() + ": " + e.getMessage());
+    }
+    if (node.isEmpty()) {
+      return new Rejected(Rejection.UNKNOWN_NODE, "pool " + request.poolId() + " has no node " + request.nodeId());
+    }
+    if (!node.get().address().equals(Optional.of(request.sourceAddress()))) {
+      return new Rejected(Rejection.ADDRESS_MISMATCH, "node " + request.nodeId() + " has address "
+          + node.get().address().orElse("(none)") + " but the request came from " + request.sourceAddress());
+    }
+    if (node.get().state().isFailed() || node.get().state() == ProviderNodeState.LEAVING) {
+      return new Rejected(Rejection.NODE_RELEASED, "node " + request.nodeId() + " is " + node.get().state());
+    }
+    try {
+      return claim(request);
+    } catch (RuntimeException e) {
+      return new Rejected(Rejection.UNAVAILABLE, "state store: " + e.getMessage());
+    }
+  }
+
+  private JoinResult claim(JoinRequest request) {
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      Map<String, HostBinding> bindings = store.bindings();
+      Optional<HostBinding> held = heldBy(bindings, request.nodeId());
+      if (held.isPresent()) {
+        return answerFor(held.get(), request);
+      }
+      Map<String, HostIntent> intents = store.intents();
+      Optional<HostBinding> oldest = bindings.values().stream()
+          .filter(b -> b.poolId().equals(request.poolId()) && b.phase() == BindingPhase.REQUESTED && b.nodeId().isEmpty())
+          .filter(b -> Optional.ofNullable(intents.get(b.host())).map(i -> i.intent() == Intent.UP).orElse(false))
+          .min(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host));
+      if (oldest.isEmpty()) {
+        return new Rejected(Rejection.NO_HOST_WAITING, "no host of pool " + request.poolId() + " waits for a node");
+      }
+      Instant now = clock.instant();
+      HostBinding b = oldest.get();
+      HostBinding joined = new HostBinding(b.host(), b.poolId(), BindingPhase.JOINED, Optional.of(request.nodeId()),
+          Optional.of(request.sourceAddress()), b.intentSeq(), now, b.error(), b.version());
+      Optional<HostBinding> stored = store.putBinding(joined);
+      if (stored.isEmpty()) {
+        continue;
+      }
+      if (!keepsOnlyOneHost(stored.get(), request.nodeId())) {
+        continue;
+      }
+      HostEvent event = HostEvent.ofHost(now, b.host(), b.poolId(), "joined",
+          "node " + request.nodeId() + " at " + request.sourceAddress() + " claimed host " + b.host());
+      store.appendEvents(List.of(event));
+      sink.accept(new EngineEvent(now, event.kind(), event.message(), Map.of("pool", b.poolId(), "host", b.host())));
+      return answer(b.host());
+    }
+    return new Rejected(Rejection.UNAVAILABLE, "hosts of pool " + request.poolId() + " kept changing; try again");
+  }
+
+  /** After a claim: if another service bound the same node meanwhile, the newer claim is given back. */
+  private boolean keepsOnlyOneHost(HostBinding mine, String nodeId) {
+    List<HostBinding> all = store.bindings().values().stream().filter(b -> b.nodeId().equals(Optional.of(nodeId))).toList();
+    Optional<HostBinding> keep = all.stream().min(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host));
+    if (all.size() <= 1 || keep.get().host().equals(mine.host())) {
+      return true;
+    }
+    store.putBinding(new HostBinding(mine.host(), mine.poolId(), BindingPhase.REQUESTED, Optional.empty(), Optional.empty(),
+        mine.intentSeq(), mine.since(), mine.error(), mine.version()));
+    return false;
+  }
+
+  private static Optional<HostBinding> heldBy(Map<String, HostBinding> bindings, String nodeId) {
+    return bindings.values().stream().filter(b -> b.nodeId().equals(Optional.of(nodeId)))
+        .min(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host));
+  }
+
+  private JoinResult answerFor(HostBinding held, JoinRequest request) {
+    if (!held.poolId().equals(request.poolId())) {
+      return new Rejected(Rejection.UNKNOWN_NODE, "node " + request.nodeId() + " serves host " + held.host() + " of pool " + held.poolId());
+    }
+    if (held.phase() == BindingPhase.JOINED || held.phase() == BindingPhase.REGISTERED) {
+      return answer(held.host());
+    }
+    return new Rejected(Rejection.NODE_RELEASED, "node " + request.nodeId() + " served host " + held.host() + ", now " + held.phase());
+  }
+
+  private JoinResult answer(String host) {
+    return new Accepted(new JoinResponse(host, settings.controllers(), settings.mungeKey(), settings.mounts()));
+  }
+
+  /** Compares digests so the time taken depends neither on where the values differ nor on their lengths. */
+  static boolean sameSecret(Secret expected, Secret given) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] a = sha.digest(expected.reveal().getBytes(StandardCharsets.UTF_8));
+      byte[] b = sha.digest(given.reveal().getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.isEqual(a, b) && !expected.isEmpty();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+}

@@ -1,0 +1,365 @@
+package dev.slipway.engine;
+
+import dev.slipway.engine.EngineListener.ResumeStage;
+import dev.slipway.engine.PlanAction.DeleteBinding;
+import dev.slipway.engine.PlanAction.PutBinding;
+import dev.slipway.engine.PlanAction.PutPool;
+import dev.slipway.engine.PlanAction.RecordEvent;
+import dev.slipway.engine.PlanAction.RemoveNodes;
+import dev.slipway.engine.PlanAction.ResizePool;
+import dev.slipway.engine.PlanAction.UpdateSlurm;
+import dev.slipway.model.ErrorClass;
+import dev.slipway.spi.BindingPhase;
+import dev.slipway.spi.EngineEvent;
+import dev.slipway.spi.EventSink;
+import dev.slipway.spi.HostBinding;
+import dev.slipway.spi.HostEvent;
+import dev.slipway.spi.HostIntent;
+import dev.slipway.spi.NodePool;
+import dev.slipway.spi.NodeProvider;
+import dev.slipway.spi.PoolRecord;
+import dev.slipway.spi.ProviderError;
+import dev.slipway.spi.ProviderException;
+import dev.slipway.spi.ProviderNode;
+import dev.slipway.spi.StateStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs reconcile passes: snapshot (store, then provider, then Slurm), {@link Planner#plan plan},
+ * apply, record.
+ *
+ * <p><b>Concurrency.</b> One pass at a time per instance ({@link #pass()} is synchronized); one
+ * leader per cluster runs passes (the daemon holds the store lease). The join service writes
+ * bindings concurrently; the reconciler never overwrites its work because every store write is
+ * compare-and-set on the version the plan was made from. Before removing nodes the reconciler
+ * re-reads the bindings and removes only nodes that no binding holds or whose binding already says
+ * RELEASING or FAILED, so a node that claimed a host since the snapshot is left alone.
+ *
+ * <p><b>Failure handling.</b> Provider calls are isolated per pool: a ProviderException stops
+ * that pool's remaining provider steps for this pass, is classified, and opens the pool's backoff
+ * (a resize still running is not a failure, just a reason to wait). Other pools go on. Slurm
+ * updates that fail are reported and planned again next pass, since their condition still holds.
+ * A refused store write drops the host's later provider and Slurm steps and its events. Store
+ * unavailability propagates: without durable state there is nothing safe to do.
+ *
+ * <p><b>Crash safety.</b> Nothing is kept between passes in memory: every decision is recomputed
+ * from durable state, and the plan makes the intent to act durable before the act (binding
+ * RELEASING/FAILED before a removal, pool record "resize in flight" before a resize, binding
+ * deletion only after the provider stopped listing the node). A crash after any step therefore
+ * leaves a state from which the next pass, in this process or a new leader, issues the missing
+ * steps again; provider calls are idempotent in effect (absolute targets, removal of named nodes).
+ */
+public final class Reconciler {
+  private final StateStore store;
+  private final NodeProvider provider;
+  private final SlurmPort slurm;
+  private final List<PoolTopology> topology;
+  private final Planner planner;
+  private final BackoffPolicy backoffPolicy;
+  private final InstantSource clock;
+  private final EventSink sink;
+  private final EngineListener listener;
+  private final BooleanSupplier leading;
+
+  public Reconciler(StateStore store, NodeProvider provider, SlurmPort slurm, List<PoolTopology> topology, EngineTimings timings,
+      InstantSource clock, EventSink sink, EngineListener listener) {
+    this(store, provider, slurm, topology, timings, clock, sink, listener, () -> true);
+  }
+
+  /**
+   * {@code leading} is asked after planning, before anything is applied: a daemon that lost its
+   * lease while it planned applies nothing (its late store writes would fail their compare-and-set
+   * anyway, but its provider calls would not).
+   */
+  public Reconciler(StateStore store, NodeProvider provider, SlurmPort slurm, List<PoolTopology> topology, EngineTimings timings,
+      InstantSource clock, EventSink sink, EngineListener listener, BooleanSupplier leading) {
+    this.leading = Objects.requireNonNull(leading, "leading");
+    this.store = Objects.requireNonNull(store, "store");
+    this.provider = Objects.requireNonNull(provider, "provider");
+    this.slurm = Objects.requireNonNull(slurm, "slurm");
+    this.topology = List.copyOf(topology);
+    this.planner = new Planner(timings);
+    this.backoffPolicy = BackoffPolicy.of(timings);
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** What one pass did, for the daemon's log and for tests. */
+  public record PassResult(Plan plan, int conflicts, int providerFailures, int slurmFailures) {}
+
+  public synchronized PassResult pass() {
+    Instant started = clock.instant();
+    List<HostEvent> events = new ArrayList<>();
+    Snapshot snapshot = snapshot(started, events);
+    Plan plan = planner.plan(snapshot, started);
+    if (!leading.getAsBoolean()) {
+      sink.accept(new EngineEvent(clock.instant(), "not-leader", "lost leadership while planning; " + plan.actions().size()
+          + " planned actions dropped", Map.of()));
+      return new PassResult(new Plan(List.of()), 0, 0, 0);
+    }
+    PassResult result = new Application(snapshot, plan, started, events).apply();
+    listener.passCompleted(Duration.between(started, clock.instant()), plan.actions().size(), result.conflicts());
+    return result;
+  }
+
+  /** Reads the world in the order the planner relies on: store, provider, Slurm. */
+  public Snapshot snapshot(Instant now, List<HostEvent> events) {
+    Map<String, HostIntent> intents = store.intents();
+    Map<String, HostBinding> bindings = store.bindings();
+    Map<String, PoolRecord> pools = store.pools();
+    Map<String, PoolObservation> observed = new HashMap<>();
+    List<String> hosts = new ArrayList<>();
+    for (PoolTopology t : topology) {
+      hosts.addAll(t.hosts());
+      Optional<NodePool> pool = provider.pool(t.poolId());
+      if (pool.isEmpty()) {
+        events.add(HostEvent.ofPool(now, t.poolId(), "provider-error",
+            "provider " + provider.name() + " has no pool " + t.poolId() + "; create it or remove it from the configuration"));
+        listener.providerCall(t.poolId(), "list", ErrorClass.CONFIGURATION.name());
+        continue;
+      }
+      try {
+        NodePool p = pool.get();
+        observed.put(t.poolId(), new PoolObservation(p.status(), p.nodes(), p.maxSize()));
+        listener.providerCall(t.poolId(), "list", "ok");
+      } catch (RuntimeException e) {
+        ProviderError err = classify(e);
+        listener.providerCall(t.poolId(), "list", err.errorClass().name());
+        events.add(HostEvent.ofPool(now, t.poolId(), "provider-error", "cannot list pool " + t.poolId() + ": " + err.summary() + ": " + err.message()));
+      }
+    }
+    Optional<Map<String, SlurmHostState>> states;
+    try {
+      states = Optional.of(slurm.hostStates(hosts));
+      listener.slurmCall("read", "ok");
+    } catch (RuntimeException e) {
+      states = Optional.empty();
+      listener.slurmCall("read", "error");
+      topology.stream().findFirst().ifPresent(t -> events.add(HostEvent.ofPool(now, t.poolId(), "slurm-error",
+          "cannot read Slurm node states (" + e.getMessage() + "); Slurm-dependent steps wait")));
+    }
+    return new Snapshot(topology, intents, bindings, pools, observed, states);
+  }
+
+  static ProviderError classify(RuntimeException e) {
+    if (e instanceof ProviderException pe) {
+      return pe.error();
+    }
+    return new ProviderError(ErrorClass.TRANSIENT, e.getClass().getSimpleName(), String.valueOf(e.getMessage()));
+  }
+
+  /** Applies one plan; per-pass state lives here so that nothing survives the pass. */
+  private final class Application {
+    private final Snapshot snapshot;
+    private final Plan plan;
+    private final Instant now;
+    private final List<HostEvent> events;
+    private final Map<String, HostBinding> current;
+    private final Set<String> conflictedHosts = new HashSet<>();
+    private final Set<String> stoppedPools = new HashSet<>();
+    private Map<String, HostBinding> fresh;
+    private int conflicts;
+    private int providerFailures;
+    private int slurmFailures;
+
+    Application(Snapshot snapshot, Plan plan, Instant now, List<HostEvent> events) {
+      this.snapshot = snapshot;
+      this.plan = plan;
+      this.now = now;
+      this.events = events;
+      this.current = new HashMap<>(snapshot.bindings());
+    }
+
+    PassResult apply() {
+      for (PlanAction action : plan.actions()) {
+        if (action instanceof PutBinding p) {
+          putBinding(p.binding());
+        } else if (action instanceof DeleteBinding d) {
+          deleteBinding(d);
+        } else if (action instanceof PutPool p) {
+          if (store.putPool(p.pool()).isEmpty()) {
+            conflicts++;
+            stoppedPools.add(p.pool().poolId());
+            events.add(HostEvent.ofPool(now, p.pool().poolId(), "conflict",
+                "pool record of " + p.pool().poolId() + " changed since the snapshot; next pass"));
+          }
+        } else if (action instanceof RemoveNodes r) {
+          remove(r);
+        } else if (action instanceof ResizePool r) {
+          resize(r);
+        } else if (action instanceof UpdateSlurm u) {
+          updateSlurm(u.update());
+        } else if (action instanceof RecordEvent e) {
+          if (e.event().host().map(h -> !conflictedHosts.contains(h)).orElse(true)) {
+            events.add(e.event());
+          }
+        }
+      }
+      if (!events.isEmpty()) {
+        store.appendEvents(events);
+        for (HostEvent e : events) {
+          Map<String, String> attributes = new LinkedHashMap<>();
+          attributes.put("pool", e.poolId());
+          e.host().ifPresent(h -> attributes.put("host", h));
+          sink.accept(new EngineEvent(e.at(), e.kind(), e.message(), attributes));
+        }
+      }
+      Map<BindingPhase, Integer> phases = new EnumMap<>(BindingPhase.class);
+      for (BindingPhase p : BindingPhase.values()) {
+        phases.put(p, 0);
+      }
+      current.values().forEach(b -> phases.merge(b.phase(), 1, Integer::sum));
+      listener.hostsByPhase(phases);
+      return new PassResult(plan, conflicts, providerFailures, slurmFailures);
+    }
+
+    private void putBinding(HostBinding b) {
+      Optional<HostBinding> stored = store.putBinding(b);
+      if (stored.isEmpty()) {
+        conflict(b.host());
+        return;
+      }
+      HostBinding before = current.put(b.host(), stored.get());
+      b.error().filter(e -> before == null || !before.error().equals(b.error())).ifPresent(e -> listener.failure(b.poolId(), e.errorClass()));
+      if (b.phase() == BindingPhase.REGISTERED && before != null && before.phase() == BindingPhase.JOINED) {
+        reportLatencies(before);
+      }
+    }
+
+    private void reportLatencies(HostBinding joined) {
+      Optional<HostIntent> intent = Optional.ofNullable(snapshot.intents().get(joined.host()));
+      Optional<ProviderNode> node = Optional.ofNullable(snapshot.observed().get(joined.poolId()))
+          .flatMap(o -> o.nodes().stream().filter(n -> joined.nodeId().equals(Optional.of(n.id()))).findFirst());
+      if (intent.isPresent() && node.isPresent()) {
+        listener.resumeStage(joined.poolId(), ResumeStage.NODE_CREATED, positive(Duration.between(intent.get().at(), node.get().createdAt())));
+        listener.resumeStage(joined.poolId(), ResumeStage.JOINED, positive(Duration.between(node.get().createdAt(), joined.since())));
+      }
+      listener.resumeStage(joined.poolId(), ResumeStage.REGISTERED, positive(Duration.between(joined.since(), now)));
+    }
+
+    private void deleteBinding(DeleteBinding d) {
+      if (store.deleteBinding(d.host(), d.expectedVersion())) {
+        current.remove(d.host());
+      } else {
+        conflict(d.host());
+      }
+    }
+
+    private void conflict(String host) {
+      conflicts++;
+      conflictedHosts.add(host);
+    }
+
+    private void remove(RemoveNodes r) {
+      if (stoppedPools.contains(r.poolId())) {
+        return;
+      }
+      if (fresh == null) {
+        fresh = store.bindings();
+      }
+      Map<String, HostBinding> holders = new HashMap<>();
+      fresh.values().forEach(b -> b.nodeId().ifPresent(n -> holders.put(n, b)));
+      List<String> ids = r.nodeIds().stream().filter(id -> {
+        HostBinding holder = holders.get(id);
+        return holder == null
+            || (!conflictedHosts.contains(holder.host())
+                && (holder.phase() == BindingPhase.RELEASING || holder.phase() == BindingPhase.FAILED));
+      }).toList();
+      if (ids.isEmpty()) {
+        return;
+      }
+      call(r.poolId(), "remove", pool -> pool.remove(ids));
+    }
+
+    private void resize(ResizePool r) {
+      if (stoppedPools.contains(r.poolId())) {
+        return;
+      }
+      call(r.poolId(), "resize", pool -> pool.resize(r.target()));
+    }
+
+    private void call(String poolId, String kind, java.util.function.Consumer<NodePool> body) {
+      try {
+        NodePool pool = provider.pool(poolId)
+            .orElseThrow(() -> new ProviderException(new ProviderError(ErrorClass.CONFIGURATION, "PoolNotFound", "pool " + poolId + " vanished")));
+        body.accept(pool);
+        listener.providerCall(poolId, kind, "ok");
+      } catch (RuntimeException e) {
+        ProviderError err = classify(e);
+        listener.providerCall(poolId, kind, err.errorClass().name());
+        stoppedPools.add(poolId);
+        if (err.errorClass() == ErrorClass.RESIZE_IN_PROGRESS) {
+          settleRecord(poolId, kind, Optional.empty());
+          return;
+        }
+        providerFailures++;
+        listener.failure(poolId, err.errorClass());
+        events.add(HostEvent.ofPool(now, poolId, "provider-error", kind + " of pool " + poolId + " failed: " + err.summary() + ": " + err.message()));
+        settleRecord(poolId, kind, Optional.of(err));
+      }
+    }
+
+    /** After a refused provider call: a resize that did not start is not in flight; a real failure backs off. */
+    private void settleRecord(String poolId, String kind, Optional<ProviderError> err) {
+      PoolRecord stored = store.pools().getOrDefault(poolId, PoolRecord.initial(poolId));
+      PoolRecord next = new PoolRecord(poolId, stored.requested(),
+          kind.equals("resize") ? Optional.empty() : stored.resizeStartedAt(),
+          err.map(e -> backoffPolicy.afterFailures(stored.backoff(), List.of(e), now)).orElse(stored.backoff()), stored.version());
+      if (!next.equals(stored) && store.putPool(next).isEmpty()) {
+        conflicts++;
+      }
+    }
+
+    private void updateSlurm(SlurmUpdate update) {
+      SlurmUpdate filtered = without(update, conflictedHosts);
+      if (filtered.hosts().isEmpty()) {
+        return;
+      }
+      String kind = filtered.getClass().getSimpleName();
+      try {
+        slurm.update(filtered);
+        listener.slurmCall(kind, "ok");
+      } catch (RuntimeException e) {
+        slurmFailures++;
+        listener.slurmCall(kind, "error");
+        String pool = topology.stream().filter(t -> filtered.hosts().stream().anyMatch(h -> t.hosts().contains(h)))
+            .map(PoolTopology::poolId).findFirst().orElse("");
+        events.add(HostEvent.ofPool(now, pool, "slurm-error", kind + " of " + filtered.hosts().size() + " hosts failed: " + e.getMessage()));
+      }
+    }
+  }
+
+  static SlurmUpdate without(SlurmUpdate update, Set<String> hosts) {
+    if (hosts.isEmpty()) {
+      return update;
+    }
+    if (update instanceof SlurmUpdate.MarkDown m) {
+      return new SlurmUpdate.MarkDown(m.hosts().stream().filter(h -> !hosts.contains(h)).toList(), m.reason());
+    } else if (update instanceof SlurmUpdate.PowerDown p) {
+      return new SlurmUpdate.PowerDown(p.hosts().stream().filter(h -> !hosts.contains(h)).toList(), p.reason());
+    } else if (update instanceof SlurmUpdate.ReturnToService r) {
+      return new SlurmUpdate.ReturnToService(r.hosts().stream().filter(h -> !hosts.contains(h)).toList());
+    }
+    Map<String, String> left = new HashMap<>(((SlurmUpdate.SetAddress) update).addresses());
+    left.keySet().removeAll(hosts);
+    return new SlurmUpdate.SetAddress(left);
+  }
+
+  private static Duration positive(Duration d) {
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+}

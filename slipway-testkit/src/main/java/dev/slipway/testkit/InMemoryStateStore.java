@@ -1,0 +1,186 @@
+package dev.slipway.testkit;
+
+import dev.slipway.spi.HostBinding;
+import dev.slipway.spi.HostEvent;
+import dev.slipway.spi.HostIntent;
+import dev.slipway.spi.IntentRequest;
+import dev.slipway.spi.Lease;
+import dev.slipway.spi.PoolRecord;
+import dev.slipway.spi.StateStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * A {@link StateStore} in memory with the same semantics as the durable ones: compare-and-set on
+ * versions (a new record must be put with version 0; each write returns version + 1), one
+ * cluster-wide intent sequence, store-assigned event ids, and leases whose fencing token grows
+ * only when the holder changes. Tests "crash" an engine by building a new one on the same store.
+ * All methods are synchronized, so it is safe to share between threads.
+ */
+public final class InMemoryStateStore implements StateStore {
+  private final Map<String, HostIntent> intents = new TreeMap<>();
+  private final Map<String, HostBinding> bindings = new TreeMap<>();
+  private final Map<String, PoolRecord> pools = new TreeMap<>();
+  private final List<HostEvent> events = new ArrayList<>();
+  private final Map<String, Lease> leases = new HashMap<>();
+  private final Map<String, Long> lastFencing = new HashMap<>();
+  private long seq;
+  private long eventId;
+  private boolean closed;
+
+  @Override
+  public synchronized List<HostIntent> recordIntents(Collection<IntentRequest> requests, Instant at) {
+    open();
+    List<HostIntent> out = new ArrayList<>();
+    for (IntentRequest r : requests) {
+      HostIntent i = new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), ++seq, at, r.jobIds());
+      intents.put(r.host(), i);
+      out.add(i);
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Map<String, HostIntent> intents() {
+    open();
+    return Map.copyOf(intents);
+  }
+
+  @Override
+  public synchronized Map<String, HostBinding> bindings() {
+    open();
+    return Map.copyOf(bindings);
+  }
+
+  @Override
+  public synchronized Optional<HostBinding> binding(String host) {
+    open();
+    return Optional.ofNullable(bindings.get(host));
+  }
+
+  @Override
+  public synchronized Optional<HostBinding> putBinding(HostBinding b) {
+    open();
+    long stored = Optional.ofNullable(bindings.get(b.host())).map(HostBinding::version).orElse(0L);
+    if (stored != b.version()) {
+      return Optional.empty();
+    }
+    HostBinding next = new HostBinding(b.host(), b.poolId(), b.phase(), b.nodeId(), b.address(), b.intentSeq(), b.since(), b.error(), stored + 1);
+    bindings.put(b.host(), next);
+    return Optional.of(next);
+  }
+
+  @Override
+  public synchronized boolean deleteBinding(String host, long expectedVersion) {
+    open();
+    HostBinding b = bindings.get(host);
+    if (b == null || b.version() != expectedVersion) {
+      return false;
+    }
+    bindings.remove(host);
+    return true;
+  }
+
+  @Override
+  public synchronized Map<String, PoolRecord> pools() {
+    open();
+    return Map.copyOf(pools);
+  }
+
+  @Override
+  public synchronized Optional<PoolRecord> putPool(PoolRecord p) {
+    open();
+    long stored = Optional.ofNullable(pools.get(p.poolId())).map(PoolRecord::version).orElse(0L);
+    if (stored != p.version()) {
+      return Optional.empty();
+    }
+    PoolRecord next = new PoolRecord(p.poolId(), p.requested(), p.resizeStartedAt(), p.backoff(), stored + 1);
+    pools.put(p.poolId(), next);
+    return Optional.of(next);
+  }
+
+  @Override
+  public synchronized void appendEvents(Collection<HostEvent> newEvents) {
+    open();
+    for (HostEvent e : newEvents) {
+      events.add(new HostEvent(++eventId, e.at(), e.host(), e.poolId(), e.kind(), e.message()));
+    }
+  }
+
+  @Override
+  public synchronized List<HostEvent> hostEvents(String host, int limit) {
+    return newest(e -> e.host().equals(Optional.of(host)), limit);
+  }
+
+  @Override
+  public synchronized List<HostEvent> poolEvents(String poolId, int limit) {
+    return newest(e -> e.poolId().equals(poolId), limit);
+  }
+
+  private List<HostEvent> newest(Predicate<HostEvent> filter, int limit) {
+    open();
+    List<HostEvent> matching = events.stream().filter(filter).toList();
+    return List.copyOf(matching.subList(Math.max(0, matching.size() - limit), matching.size()));
+  }
+
+  @Override
+  public synchronized Optional<Lease> acquireLease(String name, String holder, Duration ttl, Instant now) {
+    open();
+    Lease current = leases.get(name);
+    boolean free = current == null || !current.expiresAt().isAfter(now);
+    if (!free && !current.holder().equals(holder)) {
+      return Optional.empty();
+    }
+    long token = lastFencing.getOrDefault(name, 0L);
+    if (current == null || !current.holder().equals(holder)) {
+      token++;
+    }
+    Lease next = new Lease(name, holder, token, now.plus(ttl));
+    leases.put(name, next);
+    lastFencing.put(name, token);
+    return Optional.of(next);
+  }
+
+  @Override
+  public synchronized void releaseLease(String name, String holder) {
+    open();
+    Lease current = leases.get(name);
+    if (current != null && current.holder().equals(holder)) {
+      leases.remove(name);
+    }
+  }
+
+  @Override
+  public synchronized Optional<Lease> lease(String name) {
+    open();
+    return Optional.ofNullable(leases.get(name));
+  }
+
+  /** Forgets everything, as after the loss of the store's file (drift tests). Sequences keep growing. */
+  public synchronized void wipe() {
+    intents.clear();
+    bindings.clear();
+    pools.clear();
+    events.clear();
+    leases.clear();
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("store is closed");
+    }
+  }
+}
