@@ -32,6 +32,8 @@ public final class InMemoryStateStore implements StateStore {
   private final List<HostEvent> events = new ArrayList<>();
   private final Map<String, Lease> leases = new HashMap<>();
   private final Map<String, Long> lastFencing = new HashMap<>();
+  /** The last version a deleted binding had, so a re-created binding never reuses a version. */
+  private final Map<String, Long> retiredVersions = new HashMap<>();
   private long seq;
   private long eventId;
   private boolean closed;
@@ -39,12 +41,14 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public synchronized List<HostIntent> recordIntents(Collection<IntentRequest> requests, Instant at) {
     open();
+    // Build every intent before storing any, so an invalid request leaves the store untouched.
     List<HostIntent> out = new ArrayList<>();
+    long next = seq;
     for (IntentRequest r : requests) {
-      HostIntent i = new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), ++seq, at, r.jobIds());
-      intents.put(r.host(), i);
-      out.add(i);
+      out.add(new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), ++next, at, r.jobIds()));
     }
+    seq = next;
+    out.forEach(i -> intents.put(i.host(), i));
     return out;
   }
 
@@ -73,7 +77,8 @@ public final class InMemoryStateStore implements StateStore {
     if (stored != b.version()) {
       return Optional.empty();
     }
-    HostBinding next = new HostBinding(b.host(), b.poolId(), b.phase(), b.nodeId(), b.address(), b.intentSeq(), b.since(), b.error(), stored + 1);
+    long base = stored == 0 ? retiredVersions.getOrDefault(b.host(), 0L) : stored;
+    HostBinding next = new HostBinding(b.host(), b.poolId(), b.phase(), b.nodeId(), b.address(), b.intentSeq(), b.since(), b.error(), base + 1);
     bindings.put(b.host(), next);
     return Optional.of(next);
   }
@@ -86,6 +91,7 @@ public final class InMemoryStateStore implements StateStore {
       return false;
     }
     bindings.remove(host);
+    retiredVersions.put(host, b.version());
     return true;
   }
 
@@ -127,7 +133,11 @@ public final class InMemoryStateStore implements StateStore {
 
   private List<HostEvent> newest(Predicate<HostEvent> filter, int limit) {
     open();
-    List<HostEvent> matching = events.stream().filter(filter).toList();
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive, not " + limit);
+    }
+    List<HostEvent> matching = events.stream().filter(filter)
+        .sorted(java.util.Comparator.comparing(HostEvent::at).thenComparingLong(HostEvent::id)).toList();
     return List.copyOf(matching.subList(Math.max(0, matching.size() - limit), matching.size()));
   }
 
