@@ -15,6 +15,12 @@ import java.util.Objects;
  * keeps every flag (sinfo's compact form keeps one suffix only). {@code --future} so that FUTURE
  * nodes are listed too.
  *
+ * <p>slurm.conf must set {@code PrivateData=cloud}: without it slurmctld 22.05 hides powered-down
+ * CLOUD nodes from scontrol and sinfo entirely (even by name, even with {@code --all}), and the
+ * engine would see no elastic host at rest. A resumed DOWN node reads NOT_RESPONDING until it
+ * registers, which a powered-down node only does once powered up (both seen in
+ * ScontrolSlurmControlIT).
+ *
  * <p>Updates go in chunks of at most {@link #MAX_NAMES_PER_CALL} names. Names are comma-joined,
  * not hostlist-compressed: NodeAddr updates pair the n-th name with the n-th address, which only a
  * list in explicit order guarantees.

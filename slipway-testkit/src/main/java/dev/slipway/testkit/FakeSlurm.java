@@ -132,9 +132,11 @@ public final class FakeSlurm implements SlurmControl {
       case RESUME -> {
         flags.remove(NodeFlag.DRAIN);
         flags.remove(NodeFlag.FAIL);
-        flags.remove(NodeFlag.NOT_RESPONDING);
         if (base == NodeBaseState.DOWN) {
+          // as slurmctld 22.05 does (seen in ScontrolSlurmControlIT): a resumed DOWN node is
+          // NOT_RESPONDING until it registers, which a powered-down node does only once powered up
           base = NodeBaseState.IDLE;
+          flags.add(NodeFlag.NOT_RESPONDING);
         }
       }
       case IDLE -> {

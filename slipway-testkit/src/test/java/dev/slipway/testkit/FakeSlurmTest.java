@@ -34,7 +34,8 @@ class FakeSlurmTest {
     assertThat(slurm.node("gpu-1").reason()).contains("capacity fallback");
 
     slurm.update(NodeUpdate.state(List.of("gpu-0"), NodeStateChange.RESUME));
-    assertThat(slurm.node("gpu-0").state()).isEqualTo(SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWERED_DOWN));
+    assertThat(slurm.node("gpu-0").state())
+        .isEqualTo(SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWERED_DOWN, NodeFlag.NOT_RESPONDING));
     assertThat(slurm.node("gpu-0").reason()).isEmpty();
     assertThat(slurm.updates()).hasSize(2);
   }
