@@ -12,6 +12,13 @@ import java.util.List;
  * with {@link dev.slipway.model.ErrorClass#RESIZE_IN_PROGRESS}; {@link #remove} takes at most
  * {@link #MAX_REMOVE_PER_CALL} ids and lowers the target by the nodes it removes; a target above
  * {@link #maxSize()} is refused with a CONFIGURATION error.
+ *
+ * <p>{@link #remove} ignores ids the pool does not list (a node that is already gone is not an
+ * error, so a retried removal is harmless) and ids of nodes already leaving; when nothing is left
+ * to remove it changes nothing and starts no resize. Removing nodes is itself a resize in Azure
+ * Batch terms: the pool is resizing until the removed nodes are gone. Resize errors
+ * ({@link PoolStatus#resizeErrors()}) are reported only once the pool is steady again, and a new
+ * resize clears them.
  */
 public interface NodePool {
   /** Azure Batch accepts at most 100 node ids per removeNodes call. */

@@ -1,0 +1,94 @@
+package dev.slipway.slurm;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@link SlurmControl} over the {@code scontrol} command, run through a {@link CommandRunner}.
+ *
+ * <p>Reading is one call for the whole cluster ({@code scontrol --future show node --oneliner}):
+ * one RPC to slurmctld however many hosts the engine asks about, and the complete state form, which
+ * keeps every flag (sinfo's compact form keeps one suffix only). {@code --future} so that FUTURE
+ * nodes are listed too.
+ *
+ * <p>slurm.conf must set {@code PrivateData=cloud}: without it slurmctld 22.05 hides powered-down
+ * CLOUD nodes from scontrol and sinfo entirely (even by name, even with {@code --all}), and the
+ * engine would see no elastic host at rest. A resumed DOWN node reads NOT_RESPONDING until it
+ * registers, which a powered-down node only does once powered up (both seen in
+ * ScontrolSlurmControlIT).
+ *
+ * <p>Updates go in chunks of at most {@link #MAX_NAMES_PER_CALL} names. Names are comma-joined,
+ * not hostlist-compressed: NodeAddr updates pair the n-th name with the n-th address, which only a
+ * list in explicit order guarantees.
+ */
+public final class ScontrolSlurmControl implements SlurmControl {
+  private final CommandRunner runner;
+  private final String scontrol;
+  private final Duration timeout;
+
+  public ScontrolSlurmControl(CommandRunner runner, String scontrol, Duration timeout) {
+    this.runner = Objects.requireNonNull(runner, "runner");
+    this.scontrol = Objects.requireNonNull(scontrol, "scontrol");
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+  }
+
+  public ScontrolSlurmControl(CommandRunner runner) {
+    this(runner, "scontrol", Duration.ofSeconds(30));
+  }
+
+  @Override
+  public List<SlurmNode> nodes() {
+    String out = run(List.of(scontrol, "--future", "show", "node", "--oneliner"));
+    return ScontrolNodeFormat.parseNodes(out);
+  }
+
+  @Override
+  public void update(NodeUpdate update) {
+    for (List<String> chunk : chunks(update.hosts())) {
+      List<String> command = new ArrayList<>(List.of(scontrol, "update", "NodeName=" + String.join(",", chunk)));
+      update.state().ifPresent(s -> command.add("State=" + s.name()));
+      update.reason().ifPresent(r -> command.add("Reason=" + r));
+      run(command);
+    }
+  }
+
+  @Override
+  public void setAddresses(Map<String, String> addressByHost) {
+    List<String> hosts = List.copyOf(addressByHost.keySet());
+    for (List<String> chunk : chunks(hosts)) {
+      List<String> addresses = chunk.stream().map(addressByHost::get).toList();
+      run(List.of(scontrol, "update", "NodeName=" + String.join(",", chunk), "NodeAddr=" + String.join(",", addresses)));
+    }
+  }
+
+  private static List<List<String>> chunks(List<String> names) {
+    List<List<String>> chunks = new ArrayList<>();
+    for (int i = 0; i < names.size(); i += MAX_NAMES_PER_CALL) {
+      chunks.add(names.subList(i, Math.min(names.size(), i + MAX_NAMES_PER_CALL)));
+    }
+    return chunks;
+  }
+
+  private String run(List<String> command) {
+    CommandRunner.Result result;
+    try {
+      result = runner.run(command, timeout);
+    } catch (RuntimeException e) {
+      throw new SlurmControlException(describe(command) + " could not run: " + e.getMessage(), e);
+    }
+    if (!result.ok()) {
+      String said = result.stderr().isBlank() ? result.stdout().strip() : result.stderr().strip();
+      throw new SlurmControlException(describe(command) + " exited " + result.exitCode() + ": " + said);
+    }
+    return result.stdout();
+  }
+
+  private static String describe(List<String> command) {
+    String text = String.join(" ", command);
+    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+  }
+}
