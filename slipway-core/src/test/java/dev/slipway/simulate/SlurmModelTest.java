@@ -283,7 +283,8 @@ class SlurmModelTest {
     model.advanceTo(at(Duration.ofMinutes(6)));
     assertThat(hooks.suspended).containsExactly(List.of("cpu-0"));
     model.advanceTo(at(Duration.ofMinutes(9)));
-    assertThat(state(model, "cpu-0").sinfoState()).isEqualTo("idle~");
+    // The requeued job now takes cpu-0 again, powered down since 2 min.
+    assertThat(hooks.calls).endsWith("resume-fail cpu-1", "resume cpu-0 jobs 1");
     assertThat(state(model, "cpu-0").reason()).isEmpty();
   }
 
@@ -347,7 +348,8 @@ class SlurmModelTest {
     // Both ResumeTimeouts fall due at 10 min; only cpu-1's is live, cpu-0's was voided by the suspend.
     model.advanceTo(at(Duration.ofMinutes(10)));
     assertThat(hooks.failed).containsExactly(List.of("cpu-1"));
-    assertThat(state(model, "cpu-0").sinfoState()).isEqualTo("idle~");
+    // The requeued job now takes cpu-0 again, powered down since 2 min.
+    assertThat(hooks.calls).endsWith("resume-fail cpu-1", "resume cpu-0 jobs 1");
   }
 
   @Test
