@@ -283,8 +283,7 @@ class SlurmModelTest {
     model.advanceTo(at(Duration.ofMinutes(6)));
     assertThat(hooks.suspended).containsExactly(List.of("cpu-0"));
     model.advanceTo(at(Duration.ofMinutes(9)));
-    // The requeued job now takes cpu-0 again, powered down since 2 min.
-    assertThat(hooks.calls).endsWith("resume-fail cpu-1", "resume cpu-0 jobs 1");
+    assertThat(state(model, "cpu-0").sinfoState()).isEqualTo("idle~");
     assertThat(state(model, "cpu-0").reason()).isEmpty();
   }
 
