@@ -140,6 +140,20 @@ public final class SlurmModel {
     }
   }
 
+  /**
+   * When the model next has something to do: now if inbound calls left work pending, else its
+   * earliest due event. A harness steps {@code advanceTo(min(this, its own next event))} so that
+   * what a hook call starts (a node booting) is never skipped over.
+   */
+  public Instant nextEventAt() {
+    if (scheduleWanted || powerSaveWanted || !resumeHosts.isEmpty() || !suspendHosts.isEmpty()
+        || !resumeFailHosts.isEmpty()) {
+      return now;
+    }
+    // The periodic ticks keep the queue non-empty for the model's whole life.
+    return events.peek().at();
+  }
+
   // ---- jobs ---------------------------------------------------------------------------------
 
   /** Queues a submission at {@code spec.at()} (not before now) and returns the job id it will have. */
