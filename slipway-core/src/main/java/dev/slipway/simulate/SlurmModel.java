@@ -23,8 +23,9 @@ import java.util.Set;
  * <ul>
  *   <li>Scheduling passes run at every instant where something changed (submission, job end,
  *       registration, node state change) and every {@code sched_interval}. Pending jobs are tried
- *       in submission order; a job that does not fit does not block later ones (backfill with no
- *       time limits to protect).
+ *       in submission order (requeued jobs keep their place). A job that cannot start reserves the
+ *       hosts it would use, so later jobs only get other hosts: backfill when no time limits are
+ *       known, which keeps wide jobs from starving.
  *   <li>Host choice follows node_scheduler.c: the lowest Weight first, and within one weight
  *       powered-up idle hosts before powering-up ones before powered-down ones, then node order.
  *   <li>Allocating powered-down hosts marks them POWERING_UP; all hosts one instant powers up go
@@ -444,15 +445,26 @@ public final class SlurmModel {
         .filter(j -> j.state == JobState.PENDING && !j.eligibleAt.isAfter(now))
         .sorted(Comparator.comparing((Job j) -> j.spec.at()).thenComparingInt(j -> Integer.parseInt(j.id)))
         .toList();
+    // Hosts promised to higher-priority jobs that could not start yet (backfill's reservations).
+    Set<Host> reserved = new java.util.HashSet<>();
+    Comparator<Host> preference = Comparator.comparingInt((Host h) -> h.pool.weight()).thenComparingInt(Host::powerTier)
+        .thenComparingInt(h -> h.order);
     for (Job job : pending) {
-      List<Host> candidates = partitionHosts.get(job.spec.partition()).stream()
-          .filter(Host::schedulable)
+      List<Host> usable = partitionHosts.get(job.spec.partition()).stream()
+          .filter(h -> !h.down && !h.drain && !reserved.contains(h))
           .filter(h -> job.constraint.map(c -> c.matches(h.pool.features())).orElse(true))
-          .sorted(Comparator.comparingInt((Host h) -> h.pool.weight()).thenComparingInt(Host::powerTier)
-              .thenComparingInt(h -> h.order))
           .toList();
+      List<Host> candidates = usable.stream().filter(Host::schedulable).sorted(preference).toList();
       if (candidates.size() >= job.spec.nodes()) {
         allocate(job, candidates.subList(0, job.spec.nodes()));
+      } else {
+        // Without time limits no lower job can be shown to finish first, so the blocked job keeps
+        // the hosts it would use: the free ones it prefers, then busy ones.
+        List<Host> wanted = usable.stream()
+            .sorted(Comparator.comparing((Host h) -> !h.schedulable()).thenComparing(preference))
+            .limit(job.spec.nodes())
+            .toList();
+        reserved.addAll(wanted);
       }
     }
   }

@@ -381,6 +381,31 @@ class SlurmModelTest {
   }
 
   @Test
+  void blockedWideJob_keepsTheHostsItWillUse_butOtherHostsStillServeLaterJobs() {
+    SlurmModel model = twoPoolModel(TIMING);
+    model.submit(job(Duration.ZERO, "other", 1, Duration.ofMinutes(30)));
+    model.submit(new JobSpec(T0, "work", 4, Duration.ofMinutes(30), Optional.of("ib"), true));
+    model.advanceTo(T0);
+    registerAll(model, List.of("cpu-0", "ded-0", "ded-1", "ded-2", "ded-3"), Duration.ofSeconds(10));
+    String wide = model.submit(job(Duration.ofMinutes(1), "other", 2, Duration.ofMinutes(5)));
+    String small = model.submit(job(Duration.ofMinutes(2), "other", 1, Duration.ofMinutes(5)));
+    String ib = model.submit(new JobSpec(T0.plusSeconds(120), "work", 2, Duration.ofMinutes(5), Optional.of("ib"), true));
+    String lp = model.submit(new JobSpec(T0.plusSeconds(121), "work", 2, Duration.ofMinutes(5), Optional.of("low_priority"),
+        true));
+    model.advanceTo(at(Duration.ofMinutes(3)));
+    // cpu-1 is free, but promised to the 2-node job that waits for cpu-0: the later 1-node job waits too.
+    assertThat(model.job(wide).orElseThrow().state()).isEqualTo(JobState.PENDING);
+    assertThat(model.job(small).orElseThrow().state()).isEqualTo(JobState.PENDING);
+    // The ib job waits for ded hosts; the low-priority job does not need them and starts.
+    assertThat(model.job(ib).orElseThrow().state()).isEqualTo(JobState.PENDING);
+    assertThat(model.job(lp).orElseThrow().hosts()).containsExactly("lp-0", "lp-1");
+
+    model.advanceTo(at(Duration.ofSeconds(1810)));
+    assertThat(model.job(wide).orElseThrow().hosts()).containsExactly("cpu-0", "cpu-1");
+    assertThat(model.job(small).orElseThrow().state()).isEqualTo(JobState.PENDING);
+  }
+
+  @Test
   void advanceTo_refusesToGoBackInTime() {
     SlurmModel model = twoPoolModel(TIMING);
     model.advanceTo(at(Duration.ofMinutes(1)));
