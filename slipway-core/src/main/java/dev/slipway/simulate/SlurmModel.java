@@ -24,7 +24,7 @@ import java.util.Set;
  *   <li>Scheduling passes run at every instant where something changed (submission, job end,
  *       registration, node state change) and every {@code sched_interval}. Pending jobs are tried
  *       in submission order (requeued jobs keep their place). A job that cannot start reserves the
- *       hosts it would use, so later jobs only get other hosts: backfill when no time limits are
+ *       free hosts it could use, so later jobs only get other hosts: backfill when no time limits are
  *       known, which keeps wide jobs from starving.
  *   <li>Host choice follows node_scheduler.c: the lowest Weight first, and within one weight
  *       powered-up idle hosts before powering-up ones before powered-down ones, then node order.
@@ -56,6 +56,9 @@ public final class SlurmModel {
   private final Map<String, Host> hosts = new LinkedHashMap<>();
   private final Map<String, List<Host>> partitionHosts = new LinkedHashMap<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
+  /** PENDING jobs in priority order: submission time, then job id (a requeued job keeps its place). */
+  private final java.util.TreeSet<Job> pendingJobs =
+      new java.util.TreeSet<>(Comparator.comparing((Job j) -> j.spec.at()).thenComparingInt(j -> j.number));
   private final PriorityQueue<Event> events =
       new PriorityQueue<>(Comparator.comparing(Event::at).thenComparingLong(Event::seq));
   private Instant now;
@@ -101,6 +104,7 @@ public final class SlurmModel {
             h = new Host(name, pool, order++, excluded.contains(name), start);
             hosts.put(name, h);
           }
+          h.partitions.add(partition.name());
           members.add(h);
         }
       }
@@ -162,7 +166,7 @@ public final class SlurmModel {
     if (spec.at().isBefore(now)) {
       throw new IllegalArgumentException("job submitted at " + spec.at() + " but the clock is already at " + now);
     }
-    Job job = new Job(Integer.toString(nextJobId++), spec);
+    Job job = new Job(nextJobId++, spec);
     push(spec.at(), Kind.SUBMIT, null, job, 0);
     return job.id;
   }
@@ -404,6 +408,7 @@ public final class SlurmModel {
     job.constraint = job.spec.constraint().map(FeatureConstraint::parse);
     job.state = JobState.PENDING;
     job.eligibleAt = now;
+    pendingJobs.add(job);
     scheduleWanted = true;
   }
 
@@ -441,35 +446,40 @@ public final class SlurmModel {
   }
 
   private void schedulePass() {
-    List<Job> pending = jobs.values().stream()
-        .filter(j -> j.state == JobState.PENDING && !j.eligibleAt.isAfter(now))
-        .sorted(Comparator.comparing((Job j) -> j.spec.at()).thenComparingInt(j -> Integer.parseInt(j.id)))
+    // Every free host once, in preference order: lowest Weight, then up before powering up
+    // before powered down, then configuration order. A job's candidates keep this order.
+    List<Host> free = hosts.values().stream()
+        .filter(Host::schedulable)
+        .sorted(Comparator.comparingInt((Host h) -> h.pool.weight()).thenComparingInt(Host::powerTier)
+            .thenComparingInt(h -> h.order))
         .toList();
-    // Hosts promised to higher-priority jobs that could not start yet (backfill's reservations).
-    Set<Host> reserved = new java.util.HashSet<>();
-    Comparator<Host> preference = Comparator.comparingInt((Host h) -> h.pool.weight()).thenComparingInt(Host::powerTier)
-        .thenComparingInt(h -> h.order);
-    for (Job job : pending) {
-      List<Host> usable = partitionHosts.get(job.spec.partition()).stream()
-          .filter(h -> !h.down && !h.drain && !reserved.contains(h))
+    // Hosts allocated in this pass, or promised to an earlier job that could not start yet.
+    Set<Host> taken = new java.util.HashSet<>();
+    for (Job job : List.copyOf(pendingJobs)) {
+      if (taken.size() == free.size()) {
+        break;
+      }
+      if (job.eligibleAt.isAfter(now)) {
+        continue;
+      }
+      List<Host> candidates = free.stream()
+          .filter(h -> !taken.contains(h) && h.partitions.contains(job.spec.partition()))
           .filter(h -> job.constraint.map(c -> c.matches(h.pool.features())).orElse(true))
           .toList();
-      List<Host> candidates = usable.stream().filter(Host::schedulable).sorted(preference).toList();
       if (candidates.size() >= job.spec.nodes()) {
-        allocate(job, candidates.subList(0, job.spec.nodes()));
+        List<Host> chosen = candidates.subList(0, job.spec.nodes());
+        taken.addAll(chosen);
+        allocate(job, chosen);
       } else {
-        // Without time limits no lower job can be shown to finish first, so the blocked job keeps
-        // the hosts it would use: the free ones it prefers, then busy ones.
-        List<Host> wanted = usable.stream()
-            .sorted(Comparator.comparing((Host h) -> !h.schedulable()).thenComparing(preference))
-            .limit(job.spec.nodes())
-            .toList();
-        reserved.addAll(wanted);
+        // Backfill without time limits: nothing shows that a later job would finish before this
+        // one could start, so the free hosts this job will use are kept for it.
+        taken.addAll(candidates);
       }
     }
   }
 
   private void allocate(Job job, List<Host> chosen) {
+    pendingJobs.remove(job);
     job.hosts = new ArrayList<>(chosen);
     job.reason = Optional.empty();
     for (Host h : chosen) {
@@ -522,6 +532,7 @@ public final class SlurmModel {
       detach(h);
     }
     job.state = JobState.PENDING;
+    pendingJobs.add(job);
     job.hosts = new ArrayList<>();
     job.reason = Optional.of(why);
     job.requeues++;
@@ -640,6 +651,7 @@ public final class SlurmModel {
     final PoolModel pool;
     final int order;
     final boolean excluded;
+    final Set<String> partitions = new LinkedHashSet<>();
     PowerState power = PowerState.POWERED_DOWN;
     boolean down;
     boolean drain;
@@ -683,6 +695,7 @@ public final class SlurmModel {
 
   private static final class Job {
     final String id;
+    final int number;
     final JobSpec spec;
     Optional<FeatureConstraint> constraint = Optional.empty();
     JobState state = JobState.PENDING;
@@ -694,8 +707,9 @@ public final class SlurmModel {
     Optional<String> reason = Optional.empty();
     long runEpoch;
 
-    Job(String id, JobSpec spec) {
-      this.id = id;
+    Job(int number, JobSpec spec) {
+      this.number = number;
+      this.id = Integer.toString(number);
       this.spec = spec;
       this.eligibleAt = spec.at();
     }
