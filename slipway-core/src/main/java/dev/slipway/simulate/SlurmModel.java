@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A discrete-event model of slurmctld 22.05's scheduling and power saving for elastic (CLOUD)
@@ -57,8 +59,8 @@ public final class SlurmModel {
   private final Map<String, List<Host>> partitionHosts = new LinkedHashMap<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   /** PENDING jobs in priority order: submission time, then job id (a requeued job keeps its place). */
-  private final java.util.TreeSet<Job> pendingJobs =
-      new java.util.TreeSet<>(Comparator.comparing((Job j) -> j.spec.at()).thenComparingInt(j -> j.number));
+  private final TreeSet<Job> pendingJobs =
+      new TreeSet<>(Comparator.comparing((Job j) -> j.spec.at()).thenComparingInt(j -> j.number));
   private final PriorityQueue<Event> events =
       new PriorityQueue<>(Comparator.comparing(Event::at).thenComparingLong(Event::seq));
   private Instant now;
@@ -454,7 +456,7 @@ public final class SlurmModel {
             .thenComparingInt(h -> h.order))
         .toList();
     // Hosts allocated in this pass, or promised to an earlier job that could not start yet.
-    Set<Host> taken = new java.util.HashSet<>();
+    Set<Host> taken = new HashSet<>();
     for (Job job : List.copyOf(pendingJobs)) {
       if (taken.size() == free.size()) {
         break;
