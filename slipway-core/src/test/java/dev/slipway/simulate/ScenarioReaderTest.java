@@ -70,6 +70,29 @@ class ScenarioReaderTest {
   }
 
   @Test
+  void parse_acceptsMappingRanges_andPoolsOverrideTheDefaultsTheyDoNotRestate() {
+    Scenario s = ScenarioReader.parse(String.join("\n",
+        "config: .",
+        "end: 90",
+        "pool_defaults: {boot_time: 2m, faults: {unusable: 0.5}, capacity: 7}",
+        "pools:",
+        "  a: {faults: {start_task_failure: 0.1}}",
+        "jobs:",
+        "  - generate: {count: 5, every: 10s, partition: p, nodes: {min: 3, max: 3}, duration: {min: 1m, max: 1m},"
+            + " requeue: no, constraint: x|y}",
+        ""), FILE);
+    assertThat(s.end()).isEqualTo(ScenarioReader.DEFAULT_START.plusSeconds(90));
+    assertThat(s.behaviourOf("a")).isEqualTo(new PoolBehaviour(new BootTime.Fixed(Duration.ofMinutes(2)), 0.1, 0.5,
+        OptionalInt.of(7)));
+    assertThat(s.jobs()).hasSize(5).allSatisfy(j -> {
+      assertThat(j.nodes()).isEqualTo(3);
+      assertThat(j.duration()).isEqualTo(Duration.ofMinutes(1));
+      assertThat(j.requeue()).isFalse();
+      assertThat(j.constraint()).contains("x|y");
+    });
+  }
+
+  @Test
   void parse_reportsEveryProblemAtOnce_withLineColumnAndKeyPath() {
     String yaml = String.join("\n",
         "config: ../c",
