@@ -31,6 +31,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -105,7 +106,7 @@ public final class BatchEmulator implements AutoCloseable {
     }
   }
 
-  /** A request as received, for tests that check what a client sent. */
+  /** A request as received, for tests that check what a client sent (header names are case-insensitive). */
   public record RecordedRequest(String method, String path, Map<String, String> query, Map<String, String> headers, String body) {}
 
   private static final Duration MIN_RESIZE_TIMEOUT = Duration.ofMinutes(5);
@@ -307,7 +308,7 @@ public final class BatchEmulator implements AutoCloseable {
       ex.getRequestHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));
       Reply reply;
       synchronized (lock) {
-        requests.add(new RecordedRequest(method, decode(rawPath), Map.copyOf(query), Map.copyOf(headers), body));
+        requests.add(new RecordedRequest(method, decode(rawPath), Map.copyOf(query), Collections.unmodifiableMap(headers), body));
         try {
           reply = dispatch(ex, method, rawPath, query, headers, body);
         } catch (BatchFailure f) {
