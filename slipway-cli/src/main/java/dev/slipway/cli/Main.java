@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
     description = "Slurm on elastic capacity: configure, run and inspect elastic Slurm clusters.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      EmulatorCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
