@@ -225,7 +225,7 @@ public final class BatchClient {
         status = response.getStatusCode();
         BinaryData data = response.getBodyAsBinaryData();
         text = data == null ? "" : data.toString();
-        retryAfter = retryAfter(response.getHeaderValue("Retry-After"));
+        retryAfter = retryAfter(response.getHeaderValue("Retry-After"), options.clock().instant());
       } catch (RuntimeException e) {
         if (lastAttempt) {
           throw new BatchServiceException(new ProviderError(ErrorClass.TRANSIENT, "NoResponse",
@@ -277,16 +277,16 @@ public final class BatchClient {
     return new BatchServiceException(status, code, message, values);
   }
 
-  static Optional<Duration> retryAfter(String header) {
+  /** Retry-After as delay-seconds or an HTTP date (relative to {@code now}); empty when absent or unreadable. */
+  static Optional<Duration> retryAfter(String header, Instant now) {
     if (header == null || header.isBlank()) return Optional.empty();
     String h = header.trim();
     try {
       return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(h))));
     } catch (NumberFormatException notSeconds) {
       try {
-        // An HTTP date: the delay is relative to the server's Date, which we approximate by now.
         Instant at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        Duration d = Duration.between(Instant.now(), at);
+        Duration d = Duration.between(now, at);
         return Optional.of(d.isNegative() ? Duration.ZERO : d);
       } catch (DateTimeParseException notADate) {
         return Optional.empty();

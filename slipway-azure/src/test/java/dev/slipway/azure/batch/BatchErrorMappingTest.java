@@ -59,9 +59,12 @@ class BatchErrorMappingTest {
   }
 
   @Test
-  void retryAfter_acceptsSecondsAndIgnoresGarbage() {
-    assertThat(BatchClient.retryAfter("7")).contains(java.time.Duration.ofSeconds(7));
-    assertThat(BatchClient.retryAfter("soon")).isEmpty();
-    assertThat(BatchClient.retryAfter(null)).isEmpty();
+  void retryAfter_acceptsSecondsOrAnHttpDate_andIgnoresGarbage() {
+    java.time.Instant now = java.time.Instant.parse("2017-02-17T00:00:00Z");
+    assertThat(BatchClient.retryAfter("7", now)).contains(java.time.Duration.ofSeconds(7));
+    assertThat(BatchClient.retryAfter("Fri, 17 Feb 2017 00:00:12 GMT", now)).contains(java.time.Duration.ofSeconds(12));
+    assertThat(BatchClient.retryAfter("Thu, 16 Feb 2017 00:00:00 GMT", now)).contains(java.time.Duration.ZERO);
+    assertThat(BatchClient.retryAfter("soon", now)).isEmpty();
+    assertThat(BatchClient.retryAfter(null, now)).isEmpty();
   }
 }
