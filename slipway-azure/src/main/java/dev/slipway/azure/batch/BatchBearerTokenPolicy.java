@@ -3,6 +3,7 @@ package dev.slipway.azure.batch;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.policy.HttpPipelineSyncPolicy;
 import java.time.Duration;
@@ -35,7 +36,7 @@ final class BatchBearerTokenPolicy extends HttpPipelineSyncPolicy {
     if (!"https".equalsIgnoreCase(url.getProtocol()) && !loopback) {
       throw new IllegalStateException("refusing to send a bearer token over plain http to " + host);
     }
-    callContext.getHttpRequest().setHeader("Authorization", "Bearer " + token().getToken());
+    callContext.getHttpRequest().setHeader(HttpHeaderName.fromString("Authorization"), "Bearer " + token().getToken());
   }
 
   private synchronized AccessToken token() {

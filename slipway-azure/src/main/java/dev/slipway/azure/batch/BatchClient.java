@@ -1,6 +1,7 @@
 package dev.slipway.azure.batch;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpPipeline;
@@ -212,10 +213,10 @@ public final class BatchClient {
     for (int attempt = 0; ; attempt++) {
       boolean lastAttempt = attempt >= options.retry().maxRetries();
       HttpRequest request = new HttpRequest(method, url);
-      request.setHeader("client-request-id", UUID.randomUUID().toString());
-      request.setHeader("Accept", "application/json");
+      request.setHeader(HttpHeaderName.fromString("client-request-id"), UUID.randomUUID().toString());
+      request.setHeader(HttpHeaderName.fromString("Accept"), "application/json");
       if (payload != null) {
-        request.setHeader("Content-Type", BatchApi.REQUEST_CONTENT_TYPE);
+        request.setHeader(HttpHeaderName.fromString("Content-Type"), BatchApi.REQUEST_CONTENT_TYPE);
         request.setBody(BinaryData.fromBytes(payload));
       }
       int status;
@@ -225,7 +226,7 @@ public final class BatchClient {
         status = response.getStatusCode();
         BinaryData data = response.getBodyAsBinaryData();
         text = data == null ? "" : data.toString();
-        retryAfter = retryAfter(response.getHeaderValue("Retry-After"), options.clock().instant());
+        retryAfter = retryAfter(response.getHeaderValue(HttpHeaderName.RETRY_AFTER), options.clock().instant());
       } catch (RuntimeException e) {
         if (lastAttempt) {
           throw new BatchServiceException(new ProviderError(ErrorClass.TRANSIENT, "NoResponse",
@@ -373,7 +374,7 @@ public final class BatchClient {
 
   private static Map<String, Integer> counts(JsonNode c) {
     Map<String, Integer> out = new LinkedHashMap<>();
-    c.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asInt()));
+    c.properties().forEach(e -> out.put(e.getKey(), e.getValue().asInt()));
     return out;
   }
 

@@ -1,5 +1,6 @@
 package dev.slipway.azure.batch;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpHeader;
 import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.HttpRequest;
@@ -30,11 +31,11 @@ final class BatchSharedKeyPolicy extends HttpPipelineSyncPolicy {
   @Override
   protected void beforeSendingRequest(HttpPipelineCallContext context) {
     HttpRequest request = context.getHttpRequest();
-    request.setHeader("ocp-date", DateTimeRfc1123.toRfc1123String(clock.instant().atOffset(ZoneOffset.UTC)));
+    request.setHeader(HttpHeaderName.fromString("ocp-date"), DateTimeRfc1123.toRfc1123String(clock.instant().atOffset(ZoneOffset.UTC)));
     BinaryData body = request.getBodyAsBinaryData();
     Long length = body == null ? null : body.getLength();
     if (length != null && length > 0) {
-      request.setHeader("Content-Length", Long.toString(length));
+      request.setHeader(HttpHeaderName.fromString("Content-Length"), Long.toString(length));
     }
     Map<String, String> ocp = new LinkedHashMap<>();
     for (HttpHeader h : request.getHeaders()) {
@@ -45,10 +46,10 @@ final class BatchSharedKeyPolicy extends HttpPipelineSyncPolicy {
     String toSign;
     try {
       toSign = credential.stringToSign(request.getHttpMethod().name(), request.getUrl().toURI(),
-          name -> request.getHeaders().getValue(name), ocp);
+          name -> request.getHeaders().getValue(HttpHeaderName.fromString(name)), ocp);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("request URL is not a valid URI: " + request.getUrl(), e);
     }
-    request.setHeader("Authorization", credential.authorization(toSign));
+    request.setHeader(HttpHeaderName.fromString("Authorization"), credential.authorization(toSign));
   }
 }

@@ -2,6 +2,7 @@ package dev.slipway.azure.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpPipelineBuilder;
@@ -74,8 +75,8 @@ class BatchSharedKeyCredentialTest {
         + "?api-version=2025-06-01.21.0&$select=id%2Cstate&maxresults=2&timeout=20"), Context.NONE).close();
 
     HttpRequest sent = http.requests.get(0);
-    assertThat(sent.getHeaders().getValue("ocp-date")).isEqualTo(DATE);
-    assertThat(sent.getHeaders().getValue("Authorization")).isEqualTo("SharedKey myaccount:" + GET_SIGNATURE);
+    assertThat(sent.getHeaders().getValue(HttpHeaderName.fromString("ocp-date"))).isEqualTo(DATE);
+    assertThat(sent.getHeaders().getValue(HttpHeaderName.AUTHORIZATION)).isEqualTo("SharedKey myaccount:" + GET_SIGNATURE);
   }
 
   @Test

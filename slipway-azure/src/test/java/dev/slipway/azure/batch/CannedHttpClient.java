@@ -1,6 +1,7 @@
 package dev.slipway.azure.batch;
 
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
@@ -37,8 +38,9 @@ final class CannedHttpClient implements HttpClient {
       }
 
       @Override
+      @Deprecated
       public String getHeaderValue(String name) {
-        return c.headers().getValue(name);
+        return c.headers().getValue(HttpHeaderName.fromString(name));
       }
 
       @Override

@@ -74,7 +74,7 @@ public final class SwaggerSchema {
 
   public List<Operation> operations() {
     List<Operation> out = new ArrayList<>();
-    doc.path("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(m ->
+    doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(m ->
         out.add(new Operation(m.getValue().path("operationId").asText(), path.getKey(), m.getKey().toUpperCase(), m.getValue()))));
     return out;
   }
@@ -125,7 +125,7 @@ public final class SwaggerSchema {
         if (!v.has(r.asText())) errors.add(path + ": missing required property '" + r.asText() + "'");
       }
       JsonNode props = schema.path("properties");
-      Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+      Iterator<Map.Entry<String, JsonNode>> it = v.properties().iterator();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> f = it.next();
         if (props.has(f.getKey())) {

@@ -504,7 +504,7 @@ public final class BatchEmulator implements AutoCloseable {
   private Reply patchPool(Pool p, ObjectNode body) {
     if (p.state.equals("deleting")) throw new BatchFailure(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
     // Batch replaces exactly the properties sent and keeps the rest.
-    body.fields().forEachRemaining(e -> p.spec.set(e.getKey(), e.getValue()));
+    body.properties().forEach(e -> p.spec.set(e.getKey(), e.getValue()));
     touch(p);
     return Reply.empty(200).header("ETag", etag(p)).header("Last-Modified", rfc1123(p.lastModified)).header("DataServiceId", poolUrl(p));
   }
@@ -860,7 +860,7 @@ public final class BatchEmulator implements AutoCloseable {
     o.put("taskSlotsPerNode", p.spec.path("taskSlotsPerNode").asInt(1));
     Set<String> derived = Set.of("id", "vmSize", "resizeTimeout", "targetDedicatedNodes", "targetLowPriorityNodes",
         "enableAutoScale", "enableInterNodeCommunication", "taskSlotsPerNode");
-    p.spec.fields().forEachRemaining(e -> {
+    p.spec.properties().forEach(e -> {
       if (!derived.contains(e.getKey())) o.set(e.getKey(), e.getValue());
     });
     return o;
