@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
       SlurmConfCommand.class,
       HostlistCommand.class,
       ConfigCommand.class,
+      EmulatorCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
