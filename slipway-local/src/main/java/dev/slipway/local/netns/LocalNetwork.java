@@ -35,6 +35,7 @@ public final class LocalNetwork {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration LINK_GONE_WAIT = Duration.ofSeconds(2);
 
   private final String clusterId;
   private final String hash;
@@ -128,6 +129,9 @@ public final class LocalNetwork {
         deleteNamespace(namespace, hostOffset);
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
+      } catch (InterruptedException cleanup) {
+        Thread.currentThread().interrupt();
+        e.addSuppressed(cleanup);
       }
       throw e;
     }
@@ -137,15 +141,33 @@ public final class LocalNetwork {
    * Deletes the namespace and its veth; what does not exist is skipped. Processes still inside keep
    * a deleted namespace alive, so stop them first ({@link #stopProcesses}).
    */
-  public void deleteNamespace(String namespace, int hostOffset) {
+  public void deleteNamespace(String namespace, int hostOffset) throws InterruptedException {
     if (namespaces().contains(namespace)) {
       run(List.of("ip", "netns", "delete", namespace), false);
     }
-    // Deleting the namespace destroys eth0 and with it the host side; this catches a half-made pair.
-    String veth = vethName(hostOffset);
-    if (run(List.of("ip", "link", "show", "dev", veth), true).ok()) {
-      run(List.of("ip", "link", "delete", "dev", veth), false);
+    deleteLink(vethName(hostOffset));
+  }
+
+  /**
+   * Deleting a namespace destroys its eth0 and with it the host side of the pair, but the kernel
+   * does that a moment later (the namespace is freed asynchronously): wait for it briefly, then
+   * delete what is left (a half-made pair). A link that vanishes between the two is fine.
+   */
+  private void deleteLink(String link) throws InterruptedException {
+    Instant deadline = clock.instant().plus(LINK_GONE_WAIT);
+    while (exists(link) && clock.instant().isBefore(deadline)) {
+      pause.pause(POLL);
     }
+    if (exists(link)) {
+      CommandRunner.Result r = run(List.of("ip", "link", "delete", "dev", link), true);
+      if (!r.ok() && exists(link)) {
+        throw new NetworkException(List.of("ip", "link", "delete", "dev", link), r.exitCode(), r.stderr());
+      }
+    }
+  }
+
+  private boolean exists(String link) {
+    return run(List.of("ip", "link", "show", "dev", link), true).ok();
   }
 
   /** Names of this cluster's namespaces that exist now. */
@@ -218,10 +240,10 @@ public final class LocalNetwork {
     }
     for (String link : links()) {
       if (link.startsWith("v" + hash + "-")) {
-        run(List.of("ip", "link", "delete", "dev", link), true);
+        deleteLink(link);
       }
     }
-    if (run(List.of("ip", "link", "show", "dev", bridgeName()), true).ok()) {
+    if (exists(bridgeName())) {
       run(List.of("ip", "link", "delete", "dev", bridgeName()), false);
     }
   }

@@ -310,7 +310,12 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
         }
         String nodeId = ns.substring(network.namespacePrefix().length());
         int offset = addresses.heldBy(nodeId).map(AddressBook.Entry::offset).orElse(AddressRole.COMPUTE.first());
-        network.deleteNamespace(ns, offset);
+        try {
+          network.deleteNamespace(ns, offset);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
         addresses.release(nodeId);
       }
     }
