@@ -12,6 +12,7 @@ import com.azure.data.tables.TableClientBuilder;
 import com.azure.data.tables.models.ListEntitiesOptions;
 import com.azure.data.tables.models.TableEntity;
 import com.azure.data.tables.models.TableEntityUpdateMode;
+import com.azure.data.tables.models.TableErrorCode;
 import com.azure.data.tables.models.TableServiceException;
 import com.azure.data.tables.models.TableTransactionAction;
 import com.azure.data.tables.models.TableTransactionActionType;
@@ -478,9 +479,17 @@ public final class AzureStorageStateStore implements StateStore {
     return out;
   }
 
-  /** 412: the ETag changed; 409: the row was created by someone else first. */
+  /**
+   * 412 UpdateConditionNotSatisfied: the ETag changed; 409 EntityAlreadyExists: someone else
+   * created the row first. A failed transaction carries no HTTP response of its own, only the
+   * failed action's error code, so both are looked at.
+   */
   private static boolean isConflict(TableServiceException e) {
-    int status = e.getResponse().getStatusCode();
+    TableErrorCode code = e.getValue() == null ? null : e.getValue().getErrorCode();
+    if (TableErrorCode.UPDATE_CONDITION_NOT_SATISFIED.equals(code) || TableErrorCode.ENTITY_ALREADY_EXISTS.equals(code)) {
+      return true;
+    }
+    int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
     return status == 412 || status == 409;
   }
 
@@ -506,8 +515,8 @@ public final class AzureStorageStateStore implements StateStore {
     try {
       return call.get();
     } catch (HttpResponseException e) {
-      throw new StoreUnavailableException(what + ": " + operation + " failed: HTTP " + e.getResponse().getStatusCode() + " "
-          + firstLine(e), e);
+      String status = e.getResponse() == null ? "" : "HTTP " + e.getResponse().getStatusCode() + " ";
+      throw new StoreUnavailableException(what + ": " + operation + " failed: " + status + firstLine(e), e);
     } catch (AzureException | UncheckedIOException e) {
       throw new StoreUnavailableException(what + ": " + operation + " failed: " + firstLine(e), e);
     } catch (RuntimeException e) {
