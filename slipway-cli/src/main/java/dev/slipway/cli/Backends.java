@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.azure.store.AzureStorageStateStore;
 import dev.slipway.config.Backend;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.spi.Registry;
@@ -18,7 +19,8 @@ public final class Backends {
 
   private static final Registry<StoreContext, StateStore> STORES = Registry.of("state store",
       Map.<String, Function<StoreContext, StateStore>>of(
-          "sqlite", ctx -> SqliteStateStore.open(ctx.home().stateDb())));
+          "sqlite", ctx -> SqliteStateStore.open(ctx.home().stateDb()),
+          "azure-storage", ctx -> AzureStorageStateStore.forCluster(ctx.config())));
 
   private Backends() {}
 

@@ -118,6 +118,25 @@ public final class AzureStorageStateStore implements StateStore {
     this.leases = new LeaseBlobs(container, description);
   }
 
+  /**
+   * Opens the store of a configured cluster: the storage account named by
+   * {@code slurm.storage_account_settings} in credentials.yaml (its key, else the VM's managed
+   * identity), with the cluster's own table and container.
+   */
+  public static AzureStorageStateStore forCluster(dev.slipway.config.ClusterConfig config) {
+    String alias = config.slurm().storageAccountSettings().orElseThrow(() -> new dev.slipway.spi.StoreUnavailableException(
+        "the azure-storage state store needs slurm.storage_account_settings naming a credentials.yaml storage entry", null));
+    dev.slipway.config.Credentials.StorageCredentials credentials = config.credentials()
+        .flatMap(c -> java.util.Optional.ofNullable(c.storage().get(alias)))
+        .orElseThrow(() -> new dev.slipway.spi.StoreUnavailableException(
+            "no credentials.storage." + alias + " entry for the azure-storage state store", null));
+    StorageAccount account = StorageAccount.fromCredentials(credentials, new JdkHttpClientBuilder().build());
+    String prefix = config.global().map(g -> g.storageEntityPrefix()).filter(p -> !p.isBlank())
+        .map(p -> p.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", ""))
+        .filter(p -> p.matches("[a-z][a-z0-9]{1,19}")).orElse(StoreNames.DEFAULT_PREFIX);
+    return open(new Settings(account, StoreNames.forCluster(prefix, config.slurm().clusterId())));
+  }
+
   /** Opens the store, creating the table and the container if they do not exist yet. */
   public static AzureStorageStateStore open(Settings settings) {
     Objects.requireNonNull(settings, "settings");
