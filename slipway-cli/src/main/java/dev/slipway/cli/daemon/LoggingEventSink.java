@@ -13,10 +13,12 @@ final class LoggingEventSink implements EventSink {
   public void accept(EngineEvent e) {
     String host = e.attributes().getOrDefault("host", "-");
     String pool = e.attributes().getOrDefault("pool", "-");
+    // One event, one log line: scontrol and provider messages may span several lines.
+    String message = e.message().strip().replaceAll("\\s*\\R\\s*", " | ");
     if (e.kind().contains("error") || e.kind().contains("conflict") || e.kind().contains("fail") || e.kind().equals("not-leader")) {
-      log.warn("{} pool={} host={}: {}", e.kind(), pool, host, e.message());
+      log.warn("{} pool={} host={}: {}", e.kind(), pool, host, message);
     } else {
-      log.info("{} pool={} host={}: {}", e.kind(), pool, host, e.message());
+      log.info("{} pool={} host={}: {}", e.kind(), pool, host, message);
     }
   }
 }
