@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
       HostlistCommand.class,
       ConfigCommand.class,
       EmulatorCommand.class,
+      dev.slipway.cli.daemon.DaemonCommand.class,
+      NodesCommand.class,
+      NodeJoinScriptCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
