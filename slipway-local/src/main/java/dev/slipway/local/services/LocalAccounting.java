@@ -89,14 +89,21 @@ public final class LocalAccounting {
       return;
     }
     long pid = processes.spawn(mariadbdCommand(), files.mariadbLog());
+    // Until setsid has exec'd, the PID shows setsid, not mariadbd: "exited" means no process at all.
     boolean up = waiting.until(DATABASE_START,
-        () -> !mariadb().isOurs(processes, pid) || (mariadb().isRunning(processes) && databaseAnswers()));
-    if (!up || !mariadb().isOurs(processes, pid)) {
-      if (mariadb().isOurs(processes, pid)) {
-        processes.kill(pid);
-      }
+        () -> processes.executable(pid).isEmpty() || (mariadb().isRunning(processes) && databaseAnswers()));
+    if (!up || processes.executable(pid).isEmpty()) {
+      processes.executable(pid).ifPresent(e -> processes.kill(pid));
       throw new ServiceException("MariaDB did not " + (up ? "stay up" : "answer within " + DATABASE_START.toSeconds() + " s")
-          + " on " + files.socket() + "; see " + files.mariadbLog());
+          + " on " + files.socket() + ": " + lastLines(readQuietly(files.mariadbLog())) + "; see " + files.mariadbLog());
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
   }
 
