@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
       dev.slipway.cli.daemon.DaemonCommand.class,
       NodesCommand.class,
       NodeJoinScriptCommand.class,
+      PrereqsCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

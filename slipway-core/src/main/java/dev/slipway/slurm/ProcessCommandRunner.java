@@ -7,19 +7,24 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs commands as child processes. Output is drained on separate threads so that a command
- * printing more than a pipe buffer (scontrol on a large cluster) cannot block; a command that
- * outlives its timeout is killed and reported with exit code 124, as coreutils' timeout does.
+ * Runs a command as a child process: no standard input, both outputs captured (read concurrently so
+ * a chatty command cannot block on a full pipe), killed with its descendants when it outlives the
+ * timeout. A command that cannot be started (no such file) is exit code 127 with the reason on
+ * standard error, as a shell reports it, so callers handle one kind of failure. The project's one
+ * real {@link CommandRunner}: scontrol, ip, munged, mariadbd and slurmdbd all run through it.
  */
 public final class ProcessCommandRunner implements CommandRunner {
+  /** Exit code reported for a command killed at its timeout (as coreutils' timeout does). */
+  public static final int TIMED_OUT = 124;
+
   private final Map<String, String> environment;
 
-  /** {@code environment} is added to the inherited one (e.g. {@code SLURM_CONF}). */
+  /** Runs commands with {@code environment} added to this process's own (e.g. {@code SLURM_CONF}). */
   public ProcessCommandRunner(Map<String, String> environment) {
     this.environment = Map.copyOf(environment);
   }
@@ -30,34 +35,54 @@ public final class ProcessCommandRunner implements CommandRunner {
 
   @Override
   public Result run(List<String> command, Duration timeout) {
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().putAll(environment);
     Process process;
     try {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(environment);
       process = pb.start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+      return new Result(127, "", command.get(0) + ": " + e.getMessage());
     }
+    Future<String> out = reader(process.getInputStream());
+    Future<String> err = reader(process.getErrorStream());
     try {
-      process.getOutputStream().close();
-      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        return new Result(124, "", command.get(0) + " timed out after " + timeout.toSeconds() + " s");
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+        return new Result(TIMED_OUT, drained(out), drained(err) + command.get(0) + ": killed after " + timeout);
       }
-      return new Result(process.exitValue(), out.get(), err.get());
+      return new Result(process.exitValue(), drained(out), drained(err));
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running " + command.get(0), e);
-    } catch (IOException | ExecutionException e) {
-      process.destroyForcibly();
-      throw new IllegalStateException("cannot read the output of " + command.get(0) + ": " + e.getMessage(), e);
+      return new Result(TIMED_OUT, "", command.get(0) + ": interrupted");
     }
   }
 
-  private static String drain(InputStream in) {
+  /**
+   * The output read so far. A daemon started by the command may keep the pipes open after the
+   * command itself exited; its output is not the command's, so reading stops after a grace period.
+   */
+  private static String drained(Future<String> output) throws InterruptedException {
+    try {
+      return output.get(DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return "";
+    }
+  }
+
+  private static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
+
+  /** A daemon thread per stream: a blocked read must neither hold a shared pool thread nor keep the JVM alive. */
+  private static Future<String> reader(InputStream in) {
+    FutureTask<String> task = new FutureTask<>(() -> read(in));
+    Thread thread = new Thread(task, "command-output");
+    thread.setDaemon(true);
+    thread.start();
+    return task;
+  }
+
+  private static String read(InputStream in) {
     try (in) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
