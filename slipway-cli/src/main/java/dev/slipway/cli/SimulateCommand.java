@@ -14,9 +14,12 @@ import dev.slipway.simulate.SimTopology;
 import dev.slipway.simulate.Simulation;
 import dev.slipway.simulate.SimulationReport;
 import dev.slipway.simulate.SimulationSettings;
+import dev.slipway.simulate.ShipyardBaseline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -60,6 +63,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "Where to keep the SQLite store (default: a temporary directory, deleted afterwards).")
   Optional<Path> stateDir = Optional.empty();
 
+  @Option(names = "--baseline",
+      description = "Also run Batch Shipyard's algorithm on the same trace and seed, and report both side by side with ratios.")
+  boolean baseline;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -81,11 +88,17 @@ final class SimulateCommand implements Callable<Integer> {
     }
     SimulationSettings settings = stateDir.map(SimulationSettings.DEFAULTS::withStateDir).orElse(SimulationSettings.DEFAULTS);
     SimulationReport report = new Simulation(scenario, partitions, settings, seed.orElse(scenario.seed())).run();
+    Optional<ShipyardBaseline.Report> shipyard = baseline
+        ? Optional.of(new ShipyardBaseline(scenario, partitions, settings, seed.orElse(scenario.seed())).run())
+        : Optional.empty();
     PrintWriter out = spec.commandLine().getOut();
     if (output == Format.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report.toMap()));
+      Map<String, Object> json = report.toMap();
+      shipyard.ifPresent(b -> json.putAll(comparison(report, b)));
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
     } else {
       printText(out, report);
+      shipyard.ifPresent(b -> printComparison(out, report, b));
     }
     out.flush();
     return report.invariants().held() ? ExitCodes.OK : ExitCodes.FAILURE;
@@ -116,6 +129,65 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf("invariants: %s (double-assigned hosts %d, pools above max %d, leaked nodes at end %d)%n",
         i.held() ? "held" : "BROKEN", i.doubleAssignedHosts(), i.maxSizeExceeded(), i.leakedNodesAtEnd());
     i.examples().forEach(x -> out.println("            - " + x));
+  }
+
+  /** {@code baseline} (Batch Shipyard's figures) and {@code ratios} (baseline / Slipway; above 1: Slipway does better). */
+  static Map<String, Object> comparison(SimulationReport r, ShipyardBaseline.Report b) {
+    Map<String, Object> base = new LinkedHashMap<>();
+    base.put("jobs", Map.of("completed", b.slurm().jobsCompleted(), "failed", b.slurm().jobsFailed()));
+    base.put("wait_s", seconds(b.slurm().waitSummary()));
+    base.put("resume_to_registered_s", seconds(b.slurm().bootSummary()));
+    Map<String, Object> calls = new LinkedHashMap<>();
+    calls.put("resize", b.resizeCalls());
+    calls.put("remove", b.removeCalls());
+    calls.put("pool_reads", b.poolReads());
+    calls.put("total", b.totalCalls());
+    base.put("provider_calls", calls);
+    base.put("drained", b.drained());
+    Map<String, Object> ratios = new LinkedHashMap<>();
+    ratios.put("resume_to_registered_p50", ratio(b.slurm().bootSummary().map(DurationSummary::p50), r.hosts().resumeToRegistered().map(DurationSummary::p50)));
+    ratios.put("resume_to_registered_p95", ratio(b.slurm().bootSummary().map(DurationSummary::p95), r.hosts().resumeToRegistered().map(DurationSummary::p95)));
+    ratios.put("wait_p50", ratio(b.slurm().waitSummary().map(DurationSummary::p50), r.jobs().waitTime().map(DurationSummary::p50)));
+    ratios.put("resize_calls", r.providerCalls().resize() == 0 ? null : round((double) b.resizeCalls() / r.providerCalls().resize()));
+    ratios.put("provider_calls_total", r.providerCalls().total() == 0 ? null : round((double) b.totalCalls() / r.providerCalls().total()));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("baseline", base);
+    out.put("ratios", ratios);
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  static void printComparison(PrintWriter out, SimulationReport r, ShipyardBaseline.Report b) {
+    Map<String, Object> c = comparison(r, b);
+    Map<String, Object> ratios = (Map<String, Object>) c.get("ratios");
+    out.printf("baseline:   Batch Shipyard's algorithm on the same trace: %d jobs completed, wait %s%n", b.slurm().jobsCompleted(),
+        summary(b.slurm().waitSummary()));
+    out.printf("            resume to registered %s%n", summary(b.slurm().bootSummary()));
+    out.printf("            %d Batch calls: %d resize, %d remove, %d pool reads%n", b.totalCalls(), b.resizeCalls(), b.removeCalls(),
+        b.poolReads());
+    out.printf("ratios:     baseline / Slipway: resume-to-registered p50 %s, p95 %s; job wait p50 %s; resize calls %s; all calls %s%n",
+        ratios.get("resume_to_registered_p50"), ratios.get("resume_to_registered_p95"), ratios.get("wait_p50"),
+        ratios.get("resize_calls"), ratios.get("provider_calls_total"));
+  }
+
+  private static Map<String, Object> seconds(Optional<DurationSummary> s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("count", s.map(DurationSummary::count).orElse(0));
+    m.put("p50", s.map(x -> x.p50().toMillis() / 1000.0).orElse(null));
+    m.put("p95", s.map(x -> x.p95().toMillis() / 1000.0).orElse(null));
+    m.put("max", s.map(x -> x.max().toMillis() / 1000.0).orElse(null));
+    return m;
+  }
+
+  private static Double ratio(Optional<java.time.Duration> baseline, Optional<java.time.Duration> slipway) {
+    if (baseline.isEmpty() || slipway.isEmpty() || slipway.get().isZero()) {
+      return null;
+    }
+    return round((double) baseline.get().toMillis() / slipway.get().toMillis());
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
   }
 
   private static String summary(Optional<DurationSummary> s) {
