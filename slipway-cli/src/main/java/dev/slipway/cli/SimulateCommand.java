@@ -123,8 +123,8 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf("nodes:      %.1f dedicated node-hours, %.1f low-priority node-hours, %d preempted%n",
         r.nodeSeconds().dedicated() / 3600, r.nodeSeconds().lowPriority() / 3600, r.engine().nodesPreempted());
     SimulationReport.Engine e = r.engine();
-    out.printf("engine:     %d passes, %d crashes, %d restarts, %d ms CPU (longest pass %d ms), peak heap %d MiB%n",
-        e.passes(), e.crashes(), e.restarts(), e.cpuMillis(), e.maxPassCpuMillis(), e.peakHeapMiB());
+    out.printf("engine:     %d passes, %d joins, %d crashes, %d restarts, %d ms CPU (joins %d ms, longest pass %d ms), peak heap %d MiB%n",
+        e.passes(), e.joins(), e.crashes(), e.restarts(), e.cpuMillis(), e.joinCpuMillis(), e.maxPassCpuMillis(), e.peakHeapMiB());
     SimulationReport.Invariants i = r.invariants();
     out.printf("invariants: %s (double-assigned hosts %d, pools above max %d, leaked nodes at end %d)%n",
         i.held() ? "held" : "BROKEN", i.doubleAssignedHosts(), i.maxSizeExceeded(), i.leakedNodesAtEnd());

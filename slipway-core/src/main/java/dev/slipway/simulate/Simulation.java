@@ -208,6 +208,8 @@ public final class Simulation {
     private int crashes;
     private int restarts;
     private long engineCpuNanos;
+    private long joinCpuNanos;
+    private int joins;
     private long maxPassCpuNanos;
     private int preempted;
     private final List<PlannedCrash> crashesToPlace = new ArrayList<>(plannedCrashes);
@@ -455,7 +457,10 @@ public final class Simulation {
       long before = cpuNanos();
       JoinResult result = d.join().join(new JoinRequest(CLUSTER_ID, node.poolId(), node.id(),
           joinSettings.joinTokens().get(node.poolId()), node.address().orElse("")));
-      engineCpuNanos += cpuNanos() - before;
+      long spent = cpuNanos() - before;
+      engineCpuNanos += spent;
+      joinCpuNanos += spent;
+      joins++;
       if (result instanceof JoinResult.Accepted a) {
         String host = a.response().host();
         String holder = nodeOfHost.get(host);
@@ -712,7 +717,8 @@ public final class Simulation {
           new SimulationReport.ProviderCalls(counters.resize, counters.remove, counters.list, counters.failed, counters.resizeByPool),
           new SimulationReport.Invariants(doubleAssigned.size(), leaked, maxSizeExceeded + counters.refusedAboveMax, examples),
           new SimulationReport.NodeSeconds(dedicatedSeconds, lowPrioritySeconds),
-          new SimulationReport.Engine(passes, crashes, restarts, engineCpuNanos / 1_000_000, maxPassCpuNanos / 1_000_000,
+          new SimulationReport.Engine(passes, crashes, restarts, engineCpuNanos / 1_000_000, maxPassCpuNanos / 1_000_000, joins,
+              joinCpuNanos / 1_000_000,
               peakHeap / (1024 * 1024), preempted));
     }
 

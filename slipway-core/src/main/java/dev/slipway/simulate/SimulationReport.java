@@ -56,10 +56,12 @@ public record SimulationReport(
   public record NodeSeconds(double dedicated, double lowPriority) {}
 
   /**
-   * {@code cpuMillis}: CPU time of the engine's passes and joins (ThreadMXBean), {@code peakHeapMiB}:
+   * {@code cpuMillis}: CPU time of the engine's passes and joins (ThreadMXBean), of which
+   * {@code joinCpuMillis} in the join service's {@code joins} calls; {@code peakHeapMiB}:
    * the JVM's peak heap use during the run (all of it: model, provider and engine).
    */
-  public record Engine(int passes, int crashes, int restarts, long cpuMillis, long maxPassCpuMillis, long peakHeapMiB,
+  public record Engine(int passes, int crashes, int restarts, long cpuMillis, long maxPassCpuMillis, int joins, long joinCpuMillis,
+      long peakHeapMiB,
       int nodesPreempted) {}
 
   public Map<String, Object> toMap() {
@@ -115,6 +117,8 @@ public record SimulationReport(
     e.put("restarts", engine.restarts());
     e.put("cpu_ms", engine.cpuMillis());
     e.put("max_pass_cpu_ms", engine.maxPassCpuMillis());
+    e.put("joins", engine.joins());
+    e.put("join_cpu_ms", engine.joinCpuMillis());
     e.put("peak_heap_mib", engine.peakHeapMiB());
     e.put("nodes_preempted", engine.nodesPreempted());
     m.put("engine", e);
