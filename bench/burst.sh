@@ -3,16 +3,16 @@
 # apart, each starting ten 20-node jobs, one per pool), run through `slipway simulate` with the real
 # engine and SQLite store in a JVM limited to 256 MiB of heap. Prints resize calls per pool, engine
 # passes, the engine's CPU time (ThreadMXBean: passes and joins) and the JVM's peak heap.
-# Usage: bench/burst.sh            (builds slipway-cli; about 1-3 minutes on 2 cores)
+# Usage: bench/burst.sh   (builds slipway-cli). Smaller: PER_POOL=200 JOB_NODES=4 bench/burst.sh (2,000 hosts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "== building slipway-cli"
-mvn -o -q -B -pl slipway-cli -am package -DskipTests
+[ -n "${SKIP_BUILD:-}" ] || mvn -o -q -B -pl slipway-cli -am package -DskipTests
 
-pools=10; per_pool=1000; calls=50; job_nodes=20
+pools=${POOLS:-10}; per_pool=${PER_POOL:-1000}; calls=${CALLS:-50}; job_nodes=${JOB_NODES:-20}
 mkdir -p "$work/config"
 {
   cat <<'YAML'
