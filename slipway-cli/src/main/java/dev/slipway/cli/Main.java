@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
       NodesCommand.class,
       NodeJoinScriptCommand.class,
       PrereqsCommand.class,
+      SimulateCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Burst benchmark: 10,000 hosts over 10 pools arrive in 50 hook calls (50 scheduling instants 2 s
+# apart, each starting ten 20-node jobs, one per pool), run through `slipway simulate` with the real
+# engine and SQLite store in a JVM limited to 256 MiB of heap. Prints resize calls per pool, engine
+# passes, the engine's CPU time (ThreadMXBean: passes and joins) and the JVM's peak heap.
+# Usage: bench/burst.sh   (builds slipway-cli). Smaller: PER_POOL=200 JOB_NODES=4 bench/burst.sh (2,000 hosts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== building slipway-cli"
+[ -n "${SKIP_BUILD:-}" ] || mvn -o -q -B -pl slipway-cli -am package -DskipTests
+
+pools=${POOLS:-10}; per_pool=${PER_POOL:-1000}; calls=${CALLS:-50}; job_nodes=${JOB_NODES:-20}
+mkdir -p "$work/config"
+{
+  cat <<'YAML'
+slurm:
+  cluster_id: burst
+  controller: {ssh: {username: admin}, vm_size: standard_d2_v3, vm_count: 1}
+  login: {ssh: {username: alice}, vm_size: standard_d2_v3, vm_count: 1}
+  shared_data_volumes: {nfs: {host_mount_path: /shared, store_slurmctld_state: true}}
+  slurm_options:
+    elastic_partitions:
+      burst:
+        default: true
+        batch_pools:
+YAML
+  for p in $(seq 0 $((pools - 1))); do
+    printf '          p%d: {compute_node_type: dedicated, max_compute_nodes: %d, weight: 1, features: [f%d], vm_size: standard_f2s_v2}\n' \
+      "$p" "$per_pool" "$p"
+  done
+  echo "slipway: {backend: sim}"
+} > "$work/config/slurm.yaml"
+{
+  echo "config: config"
+  echo "end: 40m"
+  echo "seed: 1"
+  echo "cluster: {suspend_time: 5m, resume_timeout: 20m, suspend_timeout: 2m}"
+  echo "pool_defaults: {boot_time: {distribution: uniform, min: 2m, max: 4m}}"
+  echo "jobs:"
+  for c in $(seq 0 $((calls - 1))); do
+    for p in $(seq 0 $((pools - 1))); do
+      printf '  - {at: %ds, partition: burst, nodes: %d, duration: 10m, constraint: f%d}\n' $((c * 2)) "$job_nodes" "$p"
+    done
+  done
+} > "$work/burst.yaml"
+
+echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s%N)
+java -Xmx256m -jar slipway-cli/target/slipway.jar simulate --scenario "$work/burst.yaml" --output json > "$work/report.json"
+end=$(date +%s%N)
+jq -r --arg wall "$(( (end - start) / 1000000 ))" '
+  "hosts resumed:           \(.hosts.resumed) (resume to registered p50 \(.hosts.resume_to_registered_s.p50) s, max \(.hosts.resume_to_registered_s.max) s)",
+  "jobs completed:          \(.jobs.completed) of \(.jobs.submitted)",
+  "resize calls:            \(.provider_calls.resize) in all, by pool \(.provider_calls.resize_by_pool | tostring)",
+  "provider calls:          \(.provider_calls.total) (\(.provider_calls.list) lists, \(.provider_calls.remove) removals, \(.provider_calls.failed) failed)",
+  "engine passes:           \(.engine.passes)",
+  "engine CPU:              \(.engine.cpu_ms) ms in all: passes \(.engine.cpu_ms - .engine.join_cpu_ms) ms (longest \(.engine.max_pass_cpu_ms) ms), \(.engine.joins) joins \(.engine.join_cpu_ms) ms",
+  "peak heap (-Xmx256m):    \(.engine.peak_heap_mib) MiB",
+  "invariants held:         \(.invariants.held)",
+  "virtual time:            \(.run.virtual_s) s in \($wall) ms wall (JVM start included)"' "$work/report.json"
+echo "== load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
