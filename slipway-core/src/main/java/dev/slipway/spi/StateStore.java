@@ -40,6 +40,22 @@ public interface StateStore extends AutoCloseable {
   }
 
   /**
+   * The bindings that name {@code nodeId} (normally at most one): how the join service finds the
+   * host a node already claimed without reading every binding. Stores with an index override this.
+   */
+  default List<HostBinding> bindingsOfNode(String nodeId) {
+    return bindings().values().stream()
+        .filter(b -> b.nodeId().equals(Optional.of(nodeId)))
+        .sorted(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host))
+        .collect(Collectors.toList());
+  }
+
+  /** The latest intent of one host; stores override this to avoid reading every intent. */
+  default Optional<HostIntent> intent(String host) {
+    return Optional.ofNullable(intents().get(host));
+  }
+
+  /**
    * Stores {@code binding} if the stored version equals {@code binding.version()} (0: must not
    * exist). Returns the stored binding with its new version, or empty when the compare failed.
    * A new version differs from every version the host's binding had before, also across a delete

@@ -192,7 +192,28 @@ public abstract class StateStoreContract {
     assertThat(store.intents().values()).extracting(HostIntent::seq).containsExactlyInAnyOrderElementsOf(all);
   }
 
+  @Test
+  void intent_ofOneHost_isItsLatestAndEmptyForOthers() {
+    store.recordIntents(List.of(up("gpu-0"), up("gpu-1")), clock.instant());
+    List<HostIntent> later = store.recordIntents(List.of(down("gpu-0")), clock.advance(Duration.ofSeconds(1)));
+
+    assertThat(store.intent("gpu-0")).contains(later.get(0));
+    assertThat(store.intent("gpu-1")).map(HostIntent::intent).contains(Intent.UP);
+    assertThat(store.intent("gpu-9")).isEmpty();
+  }
+
   // ------------------------------------------------------------------ bindings
+
+  @Test
+  void bindingsOfNode_findOnlyTheBindingsNamingThatNode() {
+    HostBinding r0 = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    store.putBinding(requested("gpu-1", "gpu", 2)).orElseThrow();
+    HostBinding joined = store.putBinding(new HostBinding("gpu-0", "gpu", BindingPhase.JOINED, Optional.of("node-a"),
+        Optional.of("10.0.0.5"), 1, clock.instant(), Optional.empty(), r0.version())).orElseThrow();
+
+    assertThat(store.bindingsOfNode("node-a")).containsExactly(joined);
+    assertThat(store.bindingsOfNode("node-b")).isEmpty();
+  }
 
   @Test
   void putBinding_withVersionZero_createsItWithAPositiveVersion() {

@@ -79,7 +79,11 @@ final class SqliteSchema {
                       + " name TEXT PRIMARY KEY,"
                       + " holder TEXT,"
                       + " fencing_token INTEGER NOT NULL,"
-                      + " expires_ms INTEGER NOT NULL) WITHOUT ROWID")));
+                      + " expires_ms INTEGER NOT NULL) WITHOUT ROWID")),
+          new Migration(
+              2,
+              "index bindings by node id (join service lookups)",
+              List.of("CREATE INDEX bindings_by_node ON bindings (node_id)")));
 
   private SqliteSchema() {}
 

@@ -244,16 +244,7 @@ public final class SqliteStateStore implements StateStore {
                       ResultSet rs =
                           s.executeQuery("SELECT host, pool_id, intent, source, seq, at_ms, job_ids FROM intents")) {
                     while (rs.next()) {
-                      String jobs = rs.getString(7);
-                      HostIntent i =
-                          new HostIntent(
-                              rs.getString(1),
-                              rs.getString(2),
-                              Intent.valueOf(rs.getString(3)),
-                              IntentSource.valueOf(rs.getString(4)),
-                              rs.getLong(5),
-                              Instant.ofEpochMilli(rs.getLong(6)),
-                              jobs.isEmpty() ? List.of() : List.of(jobs.split(JOB_ID_SEPARATOR, -1)));
+                      HostIntent i = intentFrom(rs);
                       out.put(i.host(), i);
                     }
                   }
@@ -261,7 +252,62 @@ public final class SqliteStateStore implements StateStore {
                 }));
   }
 
+  @Override
+  public Optional<HostIntent> intent(String host) {
+    Objects.requireNonNull(host, "host");
+    return locked(
+        () ->
+            withRetries(
+                "read intent",
+                () -> {
+                  try (PreparedStatement p =
+                      connection.prepareStatement(
+                          "SELECT host, pool_id, intent, source, seq, at_ms, job_ids FROM intents WHERE host = ?")) {
+                    p.setString(1, host);
+                    try (ResultSet rs = p.executeQuery()) {
+                      return rs.next() ? Optional.of(intentFrom(rs)) : Optional.<HostIntent>empty();
+                    }
+                  }
+                }));
+  }
+
+  /** Maps a row of {@code host, pool_id, intent, source, seq, at_ms, job_ids}. */
+  private static HostIntent intentFrom(ResultSet rs) throws SQLException {
+    String jobs = rs.getString(7);
+    return new HostIntent(
+        rs.getString(1),
+        rs.getString(2),
+        Intent.valueOf(rs.getString(3)),
+        IntentSource.valueOf(rs.getString(4)),
+        rs.getLong(5),
+        Instant.ofEpochMilli(rs.getLong(6)),
+        jobs.isEmpty() ? List.of() : List.of(jobs.split(JOB_ID_SEPARATOR, -1)));
+  }
+
   // ---------------------------------------------------------------- bindings
+
+  @Override
+  public List<HostBinding> bindingsOfNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    return locked(
+        () ->
+            withRetries(
+                "read bindings of node",
+                () -> {
+                  List<HostBinding> out = new ArrayList<>();
+                  try (PreparedStatement p =
+                      connection.prepareStatement(
+                          "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE node_id = ? ORDER BY intent_seq, host")) {
+                    p.setString(1, nodeId);
+                    try (ResultSet rs = p.executeQuery()) {
+                      while (rs.next()) {
+                        out.add(bindingFrom(rs));
+                      }
+                    }
+                  }
+                  return List.copyOf(out);
+                }));
+  }
 
   private static final String BINDING_COLUMNS =
       "host, pool_id, phase, node_id, address, intent_seq, since_ms, error_class, error_code, error_message, version";
