@@ -109,7 +109,7 @@ final class HookInstallCommand implements Callable<Integer> {
       HookScripts scripts = new HookScripts(java, jarPath, config.asArguments(System::getenv),
           Optional.ofNullable(log).orElse(home.logs().resolve("power.log")).toAbsolutePath().normalize(),
           urls, noCds ? Optional.empty() : Optional.of(archive), sqliteLibrary, conf,
-          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN));
+          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN), HookScripts.DEFAULT_PATH);
       for (Map.Entry<String, String> script : scripts.render().entrySet()) {
         Path target = dir.resolve(script.getKey());
         writeAtomically(target, script.getValue().getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");

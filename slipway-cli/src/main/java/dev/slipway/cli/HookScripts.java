@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  *     it sqlite-jdbc runs {@code uname -o} and copies the library out of the jar on every start
  * @param slurmConf SLURM_CONF for the prolog's sinfo when slurmctld does not set it
  * @param prologTimeout how long the prolog waits at most (ResumeTimeout plus a margin)
+ * @param searchPath the PATH the scripts set ({@link #DEFAULT_PATH}; tests put a fake sinfo first)
  */
 public record HookScripts(
     Path javaHome,
@@ -50,7 +51,8 @@ public record HookScripts(
     Optional<Path> cdsArchive,
     Optional<Path> sqliteNativeLibrary,
     Optional<Path> slurmConf,
-    Duration prologTimeout) {
+    Duration prologTimeout,
+    String searchPath) {
 
   /** JVM flags that shorten a short-lived JVM's start: C1 only, the smallest GC, CDS, no perf file. */
   public static final List<String> FAST_START_FLAGS =
@@ -72,7 +74,7 @@ public record HookScripts(
   public static final String CDS_ARCHIVE = "slipway-hook.jsa";
 
   /** The directories where slurmctld's programs find sinfo and friends. */
-  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   public HookScripts {
     Objects.requireNonNull(javaHome, "javaHome");
@@ -86,6 +88,7 @@ public record HookScripts(
     if (prologTimeout.isNegative() || prologTimeout.isZero()) {
       throw new IllegalArgumentException("prolog timeout must be positive, not " + prologTimeout);
     }
+    Objects.requireNonNull(searchPath, "searchPath");
   }
 
   /** The four scripts by file name, in a fixed order. */
@@ -134,7 +137,7 @@ public record HookScripts(
     s.append("# ").append(slurmParameter).append(" for Slipway: slipway hook ").append(name).append(" HOSTLIST.\n");
     s.append("# Written by 'slipway hook install'; edits are lost when it runs again. See docs/hooks.md.\n");
     s.append(stdio());
-    s.append("PATH=").append(PATH).append("\n");
+    s.append("PATH=").append(quote(searchPath)).append("\n");
     s.append("JAVA_HOME=").append(quote(javaHome.toString())).append("\n");
     s.append("export PATH JAVA_HOME\n");
     cdsArchive.ifPresentOrElse(
@@ -168,7 +171,7 @@ public record HookScripts(
     s.append("# a failing PrologSlurmctld requeues or holds the job, and Slurm handles nodes that never come.\n");
     s.append("# Written by 'slipway hook install'; edits are lost when it runs again. See docs/hooks.md.\n");
     s.append(stdio());
-    s.append("PATH=").append(PATH).append("\n");
+    s.append("PATH=").append(quote(searchPath)).append("\n");
     s.append("export PATH\n");
     slurmConf.ifPresent(conf -> s.append("SLURM_CONF=${SLURM_CONF:-").append(quote(conf.toString())).append("}\nexport SLURM_CONF\n"));
     s.append("nodes=${SLURM_JOB_NODELIST:-}\n");
