@@ -174,6 +174,7 @@ public record HookScripts(
     s.append("PATH=").append(quote(searchPath)).append("\n");
     s.append("export PATH\n");
     slurmConf.ifPresent(conf -> s.append("SLURM_CONF=${SLURM_CONF:-").append(quote(conf.toString())).append("}\nexport SLURM_CONF\n"));
+    s.append("set -f  # states such as down* must not be expanded as file names\n");
     s.append("nodes=${SLURM_JOB_NODELIST:-}\n");
     s.append("[ -n \"$nodes\" ] || exit 0\n");
     s.append("start=$(date +%s)\n");
@@ -188,7 +189,7 @@ public record HookScripts(
     s.append("  fi\n");
     s.append("  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then\n");
     s.append("    echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) prolog job ${SLURM_JOB_ID:-?} nodes $nodes still not ready after ")
-        .append(seconds).append(" s: \" $states\n");
+        .append(seconds).append(" s:\" $states\n");
     s.append("    exit 0\n");
     s.append("  fi\n");
     s.append("  sleep 0.5 2>/dev/null || sleep 1\n");
