@@ -42,7 +42,8 @@ import picocli.CommandLine.Parameters;
  *
  * <p>Start-up time matters (slurmctld waits for the program and the hooks run for every resume),
  * so this path loads the configuration without printing its warnings, opens only the store, uses
- * {@link HttpURLConnection} rather than the heavier HTTP client, and touches no logging framework.
+ * {@link HttpURLConnection} rather than the heavier HTTP client, and logs nothing through SLF4J
+ * (the wrappers also keep sqlite-jdbc's logger from starting logback; see {@link HookScripts}).
  */
 @Command(
     name = "hook",
