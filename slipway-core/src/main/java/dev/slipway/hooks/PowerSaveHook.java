@@ -10,6 +10,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +57,7 @@ public final class PowerSaveHook {
     Objects.requireNonNull(resumeFile, "resumeFile");
     Set<String> unique = new LinkedHashSet<>();
     hosts.forEach(unique::add);
+    Map<String, List<String>> jobsByHost = resumeFile.map(ResumeFile::jobsByHost).orElse(Map.of());
     List<IntentRequest> requests = new ArrayList<>(unique.size());
     List<String> rejected = new ArrayList<>();
     for (String host : unique) {
@@ -64,7 +66,7 @@ public final class PowerSaveHook {
         rejected.add(host);
         continue;
       }
-      List<String> jobs = resumeFile.map(f -> f.jobIdsOf(host)).orElse(List.of());
+      List<String> jobs = jobsByHost.getOrDefault(host, List.of());
       requests.add(new IntentRequest(host, pool.get(), kind.intent(), kind.source(), jobs));
     }
     Instant now = clock.instant();

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.model.HostList;
 import dev.slipway.model.HostlistSyntaxException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -78,14 +80,22 @@ public record ResumeFile(List<Job> jobs) {
     return v.isTextual() && !v.asText().isEmpty() ? Optional.of(v.asText()) : Optional.empty();
   }
 
-  /** The ids of the jobs that {@code host} was resumed for, in file order, each once. */
-  public List<String> jobIdsOf(String host) {
-    List<String> ids = new ArrayList<>();
+  /**
+   * Each host named by some job, with the ids of the jobs it was resumed for, in file order, each
+   * once. One pass over the jobs' hostlists, so a resume of thousands of hosts for thousands of jobs
+   * costs the sum of their sizes, not their product.
+   */
+  public Map<String, List<String>> jobsByHost() {
+    Map<String, List<String>> byHost = new HashMap<>();
     for (Job job : jobs) {
-      if (job.nodes().contains(host) && !ids.contains(job.jobId())) {
-        ids.add(job.jobId());
+      for (String host : job.nodes()) {
+        List<String> ids = byHost.computeIfAbsent(host, h -> new ArrayList<>(1));
+        if (!ids.contains(job.jobId())) {
+          ids.add(job.jobId());
+        }
       }
     }
-    return ids;
+    byHost.replaceAll((host, ids) -> List.copyOf(ids));
+    return byHost;
   }
 }

@@ -3,6 +3,7 @@ package dev.slipway.hooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ResumeFileTest {
@@ -10,9 +11,9 @@ class ResumeFileTest {
   void parse_slurm2205Format_mapsHostsToTheirJobs() {
     // As slurmctld 22.05 wrote it on this machine (feasibility study, resume.sh log).
     ResumeFile f = ResumeFile.parse("{\"jobs\":[{\"job_id\":1,\"nodes\":\"node-[1-2]\"}],\"all_nodes\":\"node-[1-2]\"}");
-    assertThat(f.jobIdsOf("node-1")).containsExactly("1");
-    assertThat(f.jobIdsOf("node-2")).containsExactly("1");
-    assertThat(f.jobIdsOf("node-3")).isEmpty();
+    assertThat(f.jobsByHost().getOrDefault("node-1", List.of())).containsExactly("1");
+    assertThat(f.jobsByHost().getOrDefault("node-2", List.of())).containsExactly("1");
+    assertThat(f.jobsByHost().getOrDefault("node-3", List.of())).isEmpty();
   }
 
   @Test
@@ -25,18 +26,18 @@ class ResumeFileTest {
            {"job_id": 140815, "nodes_alloc": "gpu-[7-8]", "nodes_resume": "gpu-7", "partition": "gpu"}
          ]}
         """);
-    assertThat(f.jobIdsOf("gpu-0")).as("allocated but already up: not resumed for this job").isEmpty();
-    assertThat(f.jobIdsOf("gpu-2")).containsExactly("140814");
-    assertThat(f.jobIdsOf("gpu-7")).containsExactly("140815");
-    assertThat(f.jobIdsOf("gpu-8")).isEmpty();
+    assertThat(f.jobsByHost().getOrDefault("gpu-0", List.of())).as("allocated but already up: not resumed for this job").isEmpty();
+    assertThat(f.jobsByHost().getOrDefault("gpu-2", List.of())).containsExactly("140814");
+    assertThat(f.jobsByHost().getOrDefault("gpu-7", List.of())).containsExactly("140815");
+    assertThat(f.jobsByHost().getOrDefault("gpu-8", List.of())).isEmpty();
   }
 
   @Test
-  void jobIdsOf_hostOfSeveralJobs_listsEachOnceInFileOrder() {
+  void jobsByHost_hostOfSeveralJobs_listsEachOnceInFileOrder() {
     ResumeFile f = ResumeFile.parse("{\"jobs\":[{\"job_id\":9,\"nodes\":\"n-[0-1]\"},{\"job_id\":\"3\",\"nodes\":\"n-1\"},"
         + "{\"job_id\":9,\"nodes\":\"n-1\"}]}");
-    assertThat(f.jobIdsOf("n-1")).containsExactly("9", "3");
-    assertThat(f.jobIdsOf("n-0")).containsExactly("9");
+    assertThat(f.jobsByHost().getOrDefault("n-1", List.of())).containsExactly("9", "3");
+    assertThat(f.jobsByHost().getOrDefault("n-0", List.of())).containsExactly("9");
   }
 
   @Test
@@ -55,5 +56,18 @@ class ResumeFileTest {
     assertThatThrownBy(() -> ResumeFile.parse("{\"jobs\":[{\"job_id\":4,\"nodes\":\"n-[1-\"}]}"))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("job 4: malformed hostlist");
+  }
+
+  @Test
+  void jobsByHost_manyHostsAndJobs_mapsEveryHostOfEveryJob() {
+    StringBuilder json = new StringBuilder("{\"jobs\":[");
+    for (int j = 0; j < 2000; j++) {
+      json.append(j == 0 ? "" : ",").append("{\"job_id\":").append(j).append(",\"nodes\":\"n-[").append(j * 5).append('-')
+          .append(j * 5 + 4).append("]\"}");
+    }
+    var byHost = ResumeFile.parse(json.append("]}").toString()).jobsByHost();
+    assertThat(byHost).hasSize(10_000);
+    assertThat(byHost.get("n-9999")).containsExactly("1999");
+    assertThat(byHost.get("n-0")).containsExactly("0");
   }
 }
