@@ -196,4 +196,28 @@ class HookCommandTest {
     assertThat(err.toString()).isEmpty();
     assertThat(out.toString()).contains("woke 0 of 1 daemon");
   }
+
+  @Test
+  void hookOnlyCommandLine_behavesLikeTheFullTree() throws IOException {
+    CommandLine cl = Main.hookCommandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    int code = cl.execute("hook", "resume", "--verbose", "-c", config.toString(),
+        "--wake", "http://127.0.0.1:" + closedPort + "/v1/wake", "cpu-1,login1");
+    assertThat(code).isEqualTo(ExitCodes.FAILURE);
+    assertThat(intents()).containsOnlyKeys("cpu-1");
+    assertThat(err.toString().lines()).hasSize(2)
+        .anySatisfy(l -> assertThat(l).startsWith("slipway: debug: could not wake "))
+        .anySatisfy(l -> assertThat(l).startsWith("slipway: resume: 1 host is in no elastic pool"));
+    err.getBuffer().setLength(0);
+    assertThat(cl.execute("hook", "suspend", "-c", config.toString(), "--no-wake", "cpu-[")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString().lines()).singleElement().asString().startsWith("slipway: malformed hostlist");
+    err.getBuffer().setLength(0);
+    assertThat(cl.execute("hook", "resume", "--bogus", "cpu-0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).startsWith("slipway: Unknown option: '--bogus'");
+  }
 }
