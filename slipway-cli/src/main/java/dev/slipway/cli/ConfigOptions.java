@@ -9,6 +9,7 @@ import dev.slipway.config.LoadedConfig;
 import dev.slipway.slurm.VmSizeCatalog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -48,6 +49,15 @@ public final class ConfigOptions {
 
   /** Loads and validates the configuration; warnings go to stderr, errors become a ConfigException. */
   public LoadedConfig load() {
+    return load(true);
+  }
+
+  /**
+   * Like {@link #load()}, but warnings are printed only when {@code printWarnings}: the power-save
+   * hooks run on every Slurm resume and suspend, and repeating the same warnings into the power log
+   * each time would bury what happened ({@code slipway config validate} shows them).
+   */
+  public LoadedConfig load(boolean printWarnings) {
     ConfigFiles files = files(System::getenv);
     if (files.slurm().isEmpty()) {
       // Say which directory was searched; the loader only knows that no file was given.
@@ -56,12 +66,35 @@ public final class ConfigOptions {
           "-c DIR or SLIPWAY_CONFIGDIR naming a directory with slurm.yaml, or --slurm FILE or SLIPWAY_SLURM_CONF")));
     }
     LoadedConfig loaded = new ConfigLoader(knownVmSizes()).load(files);
+    if (!printWarnings) {
+      return loaded;
+    }
     PrintWriter err = mixee.commandLine().getErr();
     for (ConfigProblem w : loaded.warnings()) {
       err.println(w.format());
     }
     err.flush();
     return loaded;
+  }
+
+  /**
+   * The options that make another process load the same configuration: {@code -c DIR} and every
+   * file given explicitly, as absolute paths (the environment is resolved now, since a program
+   * slurmctld starts does not inherit it). The hook wrappers bake these into their command line.
+   */
+  public List<String> asArguments(Function<String, String> env) {
+    List<String> args = new ArrayList<>(List.of("-c", absolute(directory(env))));
+    Optional<Path> p;
+    if ((p = pick(slurm, env, "SLIPWAY_SLURM_CONF")).isPresent()) args.addAll(List.of("--slurm", absolute(p.get())));
+    if ((p = pick(config, env, "SLIPWAY_CONFIG_CONF")).isPresent()) args.addAll(List.of("--config", absolute(p.get())));
+    if ((p = pick(pool, env, "SLIPWAY_POOL_CONF")).isPresent()) args.addAll(List.of("--pool", absolute(p.get())));
+    if ((p = pick(credentials, env, "SLIPWAY_CREDENTIALS_CONF")).isPresent()) args.addAll(List.of("--credentials", absolute(p.get())));
+    if ((p = pick(fs, env, "SLIPWAY_FS_CONF")).isPresent()) args.addAll(List.of("--fs", absolute(p.get())));
+    return args;
+  }
+
+  private static String absolute(Path p) {
+    return p.toAbsolutePath().normalize().toString();
   }
 
   /** The files to load: options first, then the environment, then the directory's files. */

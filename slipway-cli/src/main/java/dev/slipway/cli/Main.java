@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
       NodeJoinScriptCommand.class,
       PrereqsCommand.class,
       SimulateCommand.class,
+      HookCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)
@@ -37,7 +38,41 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("hook")) {
+      System.exit(hookCommandLine().execute(args));
+    }
     System.exit(execute(args));
+  }
+
+  /**
+   * The {@code slipway} command with only its {@code hook} subcommand. slurmctld starts a JVM for
+   * every power-save call, and picocli inspecting every other command's classes and options took
+   * most of the hook's start-up CPU time (docs/performance.md, "Power-save hooks"), so
+   * {@link #main} takes this path when the first argument is {@code hook}. Same options (including
+   * an inherited {@code --verbose}), messages and exit codes as the full tree.
+   */
+  static CommandLine hookCommandLine() {
+    Main main = new Main();
+    CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.wrapWithoutInspection(main).name("slipway");
+    root.addOption(CommandLine.Model.OptionSpec.builder("--verbose")
+        .type(boolean.class)
+        .arity("0")
+        .scopeType(CommandLine.ScopeType.INHERIT)
+        .description("Print stack traces of failures.")
+        .setter(new CommandLine.Model.ISetter() {
+          @Override
+          public <T> T set(T value) {
+            main.verbose = Boolean.TRUE.equals(value);
+            return value;
+          }
+        })
+        .build());
+    CommandLine cl = new CommandLine(root);
+    cl.addSubcommand(new CommandLine(new HookCommand()));
+    ErrorReporter reporter = new ErrorReporter(() -> main.verbose);
+    cl.setExecutionExceptionHandler(reporter);
+    cl.setParameterExceptionHandler(reporter);
+    return cl;
   }
 
   /** Runs the CLI and returns the exit code (tests call this instead of main). */
