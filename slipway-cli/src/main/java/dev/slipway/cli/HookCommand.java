@@ -3,7 +3,7 @@ package dev.slipway.cli;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.hooks.HookKind;
 import dev.slipway.hooks.HookResult;
-import dev.slipway.hooks.HostPools;
+import dev.slipway.engine.ClusterTopology;
 import dev.slipway.hooks.PowerSaveHook;
 import dev.slipway.hooks.ResumeFile;
 import dev.slipway.model.HostList;
@@ -107,7 +107,7 @@ final class HookCommand implements Runnable {
       Optional<ResumeFile> jobs = readResumeFile(err);
       HookResult result;
       try (StateStore store = storeFile != null ? SqliteStateStore.open(storeFile) : Backends.openStore(cfg)) {
-        result = new PowerSaveHook(HostPools.of(cfg.slurm().options().elasticPartitions()), store, clock)
+        result = new PowerSaveHook(ClusterTopology.fromConfig(cfg.slurm().options()), store, clock)
             .run(kind(), hosts, jobs);
       }
       List<String> urls = noWake ? List.of() : wakeUrls.isEmpty() ? List.of(localWakeUrl(cfg)) : wakeUrls;

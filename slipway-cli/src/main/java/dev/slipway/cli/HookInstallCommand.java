@@ -2,7 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.config.Backend;
 import dev.slipway.config.ClusterConfig;
-import dev.slipway.hooks.HostPools;
+import dev.slipway.engine.ClusterTopology;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -133,8 +133,7 @@ final class HookInstallCommand implements Callable<Integer> {
    * reported, not fatal: the wrappers work without the archive, only slower.
    */
   private String trainCds(HookScripts scripts, ClusterConfig cfg, Path archive) throws IOException {
-    Optional<String> host = HostPools.of(cfg.slurm().options().elasticPartitions()).pools().stream()
-        .filter(p -> !p.hosts().isEmpty()).map(p -> p.hosts().iterator().next()).findFirst();
+    Optional<String> host = ClusterTopology.fromConfig(cfg.slurm().options()).hosts().stream().findFirst();
     if (host.isEmpty()) {
       return "no CDS archive: the configuration has no elastic host to train on";
     }

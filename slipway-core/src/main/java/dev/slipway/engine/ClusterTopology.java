@@ -76,6 +76,22 @@ public record ClusterTopology(List<PoolTopology> pools) {
     return Optional.empty();
   }
 
+  /** {@code cpu (cpu-[0-7]), gpu (gpu-[0-1])}, or {@code none}: for messages about hosts of no pool. */
+  public String describe() {
+    if (pools.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (PoolTopology p : pools) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      String hosts = p.maxNodes() == 1 ? p.hostPrefix() + "-0" : p.hostPrefix() + "-[0-" + (p.maxNodes() - 1) + "]";
+      sb.append(p.poolId()).append(" (").append(hosts).append(')');
+    }
+    return sb.toString();
+  }
+
   /** Every elastic host, pool by pool. */
   public List<String> hosts() {
     List<String> hosts = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.slipway.hooks;
 
+import dev.slipway.engine.ClusterTopology;
+import dev.slipway.engine.PoolTopology;
 import dev.slipway.model.HostList;
 import dev.slipway.spi.HostEvent;
 import dev.slipway.spi.HostIntent;
@@ -36,11 +38,11 @@ import java.util.Set;
  * ({@code StoreUnavailableException}) propagate unchanged.
  */
 public final class PowerSaveHook {
-  private final HostPools pools;
+  private final ClusterTopology pools;
   private final StateStore store;
   private final InstantSource clock;
 
-  public PowerSaveHook(HostPools pools, StateStore store, InstantSource clock) {
+  public PowerSaveHook(ClusterTopology pools, StateStore store, InstantSource clock) {
     this.pools = Objects.requireNonNull(pools, "pools");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -61,7 +63,7 @@ public final class PowerSaveHook {
     List<IntentRequest> requests = new ArrayList<>(unique.size());
     List<String> rejected = new ArrayList<>();
     for (String host : unique) {
-      Optional<String> pool = pools.poolOf(host);
+      Optional<String> pool = pools.poolOfHost(host).map(PoolTopology::poolId);
       if (pool.isEmpty()) {
         rejected.add(host);
         continue;

@@ -17,14 +17,10 @@ import java.util.Map;
  * without recording anything (an intent store is all or nothing).
  */
 public final class PowerSaveIntents {
-  private final Map<String, String> poolOfHost = new HashMap<>();
+  private final dev.slipway.engine.ClusterTopology topology;
 
   public PowerSaveIntents(List<PoolTopology> pools) {
-    for (PoolTopology pool : pools) {
-      for (String host : pool.hosts()) {
-        poolOfHost.putIfAbsent(host, pool.poolId());
-      }
-    }
+    this.topology = new dev.slipway.engine.ClusterTopology(pools);
   }
 
   /**
@@ -38,7 +34,7 @@ public final class PowerSaveIntents {
     List<IntentRequest> out = new ArrayList<>(hosts.size());
     List<String> unknown = new ArrayList<>();
     for (String host : hosts) {
-      String pool = poolOfHost.get(host);
+      String pool = topology.poolOfHost(host).map(PoolTopology::poolId).orElse(null);
       if (pool == null) {
         unknown.add(host);
       } else {

@@ -1,5 +1,6 @@
 package dev.slipway.hooks;
 
+import dev.slipway.engine.ClusterTopology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +50,7 @@ class PowerSaveHookTest {
     return new ElasticPool(id, id, Optional.empty(), NodeType.DEDICATED, max, 0, List.of(), 0, Optional.empty());
   }
 
-  private final HostPools pools = HostPools.of(List.of(
+  private final ClusterTopology pools = ClusterTopology.fromPartitions(List.of(
       new ElasticPartition("cpu", List.of(pool("cpu", 8), pool("gpu", 2)), "UNLIMITED", true, Optional.empty(),
           Optional.empty(), Optional.empty(), OptionalInt.empty(), List.of())));
   private final PowerSaveHook hook = new PowerSaveHook(pools, store, clock);
