@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       HostlistCommand.class,
       ConfigCommand.class,
       EmulatorCommand.class,
+      ClusterCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

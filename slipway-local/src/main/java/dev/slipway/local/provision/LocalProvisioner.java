@@ -91,6 +91,39 @@ public final class LocalProvisioner implements Provisioner {
     return network.namespaceName(infraNodeName);
   }
 
+  /**
+   * A process running on compute host {@code host} (a slurmd whose UTS host name is it), found
+   * among this cluster's node namespaces; what {@code slipway cluster ssh node} enters.
+   */
+  public Optional<Long> processOnHost(String host) {
+    for (String ns : network.namespaces()) {
+      for (long pid : network.pids(ns)) {
+        CommandRunner.Result r = runner.run(List.of("nsenter", "-t", Long.toString(pid), "-u", "hostname"), Duration.ofSeconds(10));
+        if (r.ok() && r.stdout().strip().equals(host)) {
+          return Optional.of(pid);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Log files of a controller or login node by name, of a compute host's slurmd, or (empty) of the cluster's controllers and services. */
+  public List<Path> logFiles(Optional<String> host) {
+    ProvisionContext c = context(EventSink.NONE);
+    List<Path> files = new ArrayList<>();
+    List<InfraNode> infra = host.isEmpty() ? c.controllers()
+        : c.infraNodes().stream().filter(n -> n.name().equals(host.get())).toList();
+    for (InfraNode n : infra) {
+      files.add(paths.infraLog(n.name()).resolve(n.role() == InfraNode.Role.CONTROLLER ? "slurmctld.log" : "sshd.log"));
+    }
+    if (host.isEmpty()) {
+      files.add(paths.logs().resolve("munged.log"));
+    } else if (infra.isEmpty()) {
+      files.add(paths.slurmLog().resolve("slurmd-" + host.get() + ".log"));
+    }
+    return files.stream().filter(Files::exists).toList();
+  }
+
   /** The private key {@code slipway cluster ssh} logs in with, and the known_hosts file it trusts. */
   public Path userPrivateKey() {
     return config.slurm().login().ssh().sshPrivateKey().orElse(paths.userPrivateKey());
