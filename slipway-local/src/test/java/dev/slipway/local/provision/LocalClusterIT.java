@@ -114,6 +114,33 @@ class LocalClusterIT {
   }
 
   @Test
+  void haPair_bothControllersAnswer_andTheBackupTakesOverWhenThePrimaryStops() throws Exception {
+    LocalProvisioner p = cluster("lcha" + Long.toHexString(System.nanoTime() & 0xffffff), 2);
+    p.create(events::add);
+    ClusterStatus status = p.status();
+    assertThat(status.controllers()).extracting(ClusterStatus.Machine::state).containsExactly("primary UP", "backup UP");
+    status.controllers().forEach(m -> pids.add(m.pid().orElseThrow()));
+    // Each controller has its own pid file and log behind the same paths.
+    for (ClusterStatus.Machine m : status.controllers()) {
+      assertThat(ProvisionContext.readPid(p.paths().infraRun(m.name()).resolve("slurmctld.pid"))).contains(m.pid().orElseThrow());
+      assertThat(p.paths().infraLog(m.name()).resolve("slurmctld.log")).exists();
+    }
+    long primary = status.controllers().get(0).pid().orElseThrow();
+    RUNNER.run(List.of("kill", "-KILL", Long.toString(primary)), Duration.ofSeconds(5));
+    // slurm.conf keeps Slurm's default SlurmctldTimeout (120 s): the backup takes over after that.
+    java.time.Instant deadline = java.time.Instant.now().plusSeconds(200);
+    CommandRunner.Result sinfo;
+    do {
+      Thread.sleep(2000);
+      sinfo = RUNNER.run(List.of("nsenter", "--net=/run/netns/" + p.namespaceOf(loginName()), "env",
+          "SLURM_CONF=" + p.paths().slurmConf(), "sinfo", "-h", "-o", "%P"), Duration.ofSeconds(20));
+    } while (!sinfo.ok() && java.time.Instant.now().isBefore(deadline));
+    assertThat(sinfo.stdout()).isEqualTo("debug*\n");
+    assertThat(login("scontrol", "ping")).contains("Slurmctld(primary) at " + status.controllers().get(0).name() + " is DOWN")
+        .contains("Slurmctld(backup) at " + status.controllers().get(1).name() + " is UP");
+  }
+
+  @Test
   void create_suspend_start_destroy_leavesNothingBehind() throws Exception {
     String id = "lcit" + Long.toHexString(System.nanoTime() & 0xffffff);
     LocalProvisioner p = cluster(id, 1);
@@ -140,6 +167,13 @@ class LocalClusterIT {
         Duration.ofSeconds(10));
     assertThat(seen.stdout()).isEqualTo("hi");
     assertThat(Files.exists(mountPath.resolve("hello"))).as("the host's own mount path stays untouched").isFalse();
+
+    // The cluster user's key logs in to the login node's real sshd, which knows SLURM_CONF.
+    CommandRunner.Result ssh = RUNNER.run(List.of("ssh", "-i", p.userPrivateKey().toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+        "-o", "UserKnownHostsFile=" + p.paths().knownHosts(), "-o", "StrictHostKeyChecking=yes",
+        "root@" + status.logins().get(0).address(), "hostname; sinfo -h -o %P"), Duration.ofSeconds(30));
+    assertThat(ssh.exitCode()).as(ssh.stderr()).isZero();
+    assertThat(ssh.stdout()).isEqualTo(status.logins().get(0).name() + "\ndebug*\n");
 
     p.suspend(events::add);
     ClusterStatus suspended = p.status();
