@@ -4,22 +4,43 @@
 # Usage: scripts/install-prereqs.sh [--check]   (--check: only report what is missing, exit 1 if any)
 set -euo pipefail
 
-# Binary -> Debian package that provides it.
+# Binary -> Debian package that provides it. Beside the build tools, this is the local backend's
+# list, which lives in Java in ONE place: dev.slipway.local.services.Prerequisites.REQUIRED
+# (`slipway prereqs`). PrerequisitesScriptTest fails when the two name different packages.
 declare -A need=(
   [java]=openjdk-17-jdk-headless
   [mvn]=maven
+  [ip]=iproute2
+  [unshare]=util-linux
+  [nsenter]=util-linux
+  [setpriv]=util-linux
   [slurmctld]=slurmctld
   [slurmd]=slurmd
   [scontrol]=slurm-client
+  [sinfo]=slurm-client
+  [sbatch]=slurm-client
+  [sacct]=slurm-client
+  [sacctmgr]=slurm-client
   [munged]=munge
-  [ip]=iproute2
-  [nsenter]=util-linux
+  [munge]=munge
+  [slurmdbd]=slurmdbd
+  [mariadbd]=mariadb-server
+  [mariadb-install-db]=mariadb-server
+  [mariadb]=mariadb-client
+  [sshd]=openssh-server
 )
 
 missing=()
 for bin in "${!need[@]}"; do
-  command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("${need[$bin]}")
+  command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || [ -x "/sbin/$bin" ] || missing+=("${need[$bin]}")
 done
+# A PAM module, not a program (Debian puts it in /lib/security).
+compgen -G "/lib/security/pam_slurm_adopt.so" >/dev/null || compgen -G "/lib/*/security/pam_slurm_adopt.so" >/dev/null \
+  || compgen -G "/usr/lib/*/security/pam_slurm_adopt.so" >/dev/null || missing+=(libpam-slurm-adopt)
+# Each package once, in a stable order.
+if [ "${#missing[@]}" -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "prerequisites: all present"

@@ -1,11 +1,35 @@
 package dev.slipway.cli;
 
+import dev.slipway.azure.store.AzureStorageStateStore;
+import dev.slipway.azure.batch.AzureBatchNodeProvider;
+import dev.slipway.azure.batch.BatchClientOptions;
+import dev.slipway.cli.daemon.LoopbackSimProvider;
 import dev.slipway.config.Backend;
 import dev.slipway.config.ClusterConfig;
+import dev.slipway.config.ConfigException;
+import dev.slipway.config.ConfigProblem;
+import dev.slipway.config.Credentials;
+import dev.slipway.config.ElasticPartition;
+import dev.slipway.config.ElasticPool;
+import dev.slipway.engine.ClusterTopology;
+import dev.slipway.engine.PoolTopology;
+import dev.slipway.sim.LatencyDistribution;
+import dev.slipway.sim.SimFaults;
+import dev.slipway.sim.SimPoolSpec;
+import dev.slipway.sim.SimProvider;
+import dev.slipway.sim.StartTask;
+import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.Registry;
 import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -18,9 +42,84 @@ public final class Backends {
 
   private static final Registry<StoreContext, StateStore> STORES = Registry.of("state store",
       Map.<String, Function<StoreContext, StateStore>>of(
-          "sqlite", ctx -> SqliteStateStore.open(ctx.home().stateDb())));
+          "sqlite", ctx -> SqliteStateStore.open(ctx.home().stateDb()),
+          "azure-storage", ctx -> AzureStorageStateStore.forCluster(ctx.config())));
+
+  /**
+   * What a provider factory needs. {@code localStartTask} is what a node hosted on this machine
+   * runs once booted (the sim's nodes; the daemon passes one that runs slipway-node-join).
+   */
+  public record ProviderContext(ClusterConfig config, ClusterHome home, InstantSource clock, StartTask localStartTask) {}
+
+  /*
+   * Node providers by name. Extension point: the local backend's provider registers here as
+   * "netns" (providerNameFor(LOCAL) already names it), with a factory from ProviderContext.
+   */
+  private static final Registry<ProviderContext, NodeProvider> PROVIDERS = Registry.of("node provider",
+      Map.<String, Function<ProviderContext, NodeProvider>>of(
+          "sim", Backends::simProvider,
+          AzureBatchNodeProvider.NAME, Backends::azureBatchProvider));
 
   private Backends() {}
+
+  public static Registry<ProviderContext, NodeProvider> providers() {
+    return PROVIDERS;
+  }
+
+  /** The provider a backend uses by default. */
+  public static String providerNameFor(Backend backend) {
+    switch (backend) {
+      case AZURE: return AzureBatchNodeProvider.NAME;
+      case SIM: return "sim";
+      default: return "netns";
+    }
+  }
+
+  /** The simulator in process, pools from the configuration, latencies of a few hundred ms so a local run moves quickly. */
+  static NodeProvider simProvider(ProviderContext ctx) {
+    SimProvider.Builder b = SimProvider.builder(ctx.clock()).startTask(ctx.localStartTask());
+    for (PoolTopology pool : ClusterTopology.fromConfig(ctx.config().slurm().options()).pools()) {
+      b.pool(new SimPoolSpec(pool.poolId(), pool.maxNodes(), LatencyDistribution.fixed(Duration.ofMillis(200)),
+          LatencyDistribution.fixed(Duration.ofMillis(200)), LatencyDistribution.fixed(Duration.ofMillis(300)),
+          LatencyDistribution.fixed(Duration.ofMillis(500)), SimFaults.NONE));
+    }
+    return new LoopbackSimProvider(b.build(), () -> {
+      if (ctx.localStartTask() instanceof AutoCloseable c) {
+        c.close();
+      }
+    });
+  }
+
+  /** Azure Batch pools of the elastic partitions, each at its own account URL or credentials.yaml's. */
+  static NodeProvider azureBatchProvider(ProviderContext ctx) {
+    ClusterConfig config = ctx.config();
+    Optional<Credentials.BatchCredentials> batch = config.credentials().flatMap(Credentials::batch);
+    Map<String, ElasticPool> pools = new LinkedHashMap<>();
+    for (ElasticPartition partition : config.slurm().options().elasticPartitions()) {
+      partition.pools().forEach(p -> pools.putIfAbsent(p.id(), p));
+    }
+    List<AzureBatchNodeProvider.PoolBinding> bindings = new ArrayList<>();
+    List<ConfigProblem> problems = new ArrayList<>();
+    for (ElasticPool p : pools.values()) {
+      Optional<String> url = p.accountServiceUrl().or(() -> batch.flatMap(Credentials.BatchCredentials::accountServiceUrl));
+      if (url.isEmpty()) {
+        problems.add(ConfigProblem.error(Optional.empty(), 0, 0, "credentials.batch.account_service_url",
+            "pool " + p.id() + " has no Batch account URL", "account_service_url in the pool's batch_pools entry or in credentials.yaml"));
+        continue;
+      }
+      bindings.add(new AzureBatchNodeProvider.PoolBinding(p.id(), URI.create(url.get()), p.maxComputeNodes()));
+    }
+    if (batch.isEmpty()) {
+      problems.add(ConfigProblem.error(Optional.empty(), 0, 0, "credentials.batch", "the azure-batch provider needs Batch credentials",
+          "a batch section in credentials.yaml"));
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new AzureBatchNodeProvider(bindings,
+        AzureBatchNodeProvider.clientsFor(batch.get(), BatchClientOptions.defaults().withClock(ctx.clock())),
+        config.slipway().resumeTimeout(), ctx.clock());
+  }
 
   public static Registry<StoreContext, StateStore> stores() {
     return STORES;

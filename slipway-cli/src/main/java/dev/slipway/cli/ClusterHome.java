@@ -27,9 +27,9 @@ public record ClusterHome(Path dir) {
     return dir.resolve("libexec");
   }
 
-  /** Daemon, power-save, slurmctld and per-host slurmd logs. */
+  /** Daemon, power-save, slurmctld and per-host slurmd logs (the same directory SlurmLayout.forLocal names). */
   public Path logs() {
-    return dir.resolve("logs");
+    return dir.resolve("log");
   }
 
   /** Munge key and join tokens: mode 0700, files 0400. */

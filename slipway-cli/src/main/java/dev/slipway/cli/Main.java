@@ -19,6 +19,10 @@ import picocli.CommandLine.Option;
       HostlistCommand.class,
       ConfigCommand.class,
       EmulatorCommand.class,
+      dev.slipway.cli.daemon.DaemonCommand.class,
+      NodesCommand.class,
+      NodeJoinScriptCommand.class,
+      PrereqsCommand.class,
       ClusterCommand.class,
     })
 public final class Main implements Runnable {

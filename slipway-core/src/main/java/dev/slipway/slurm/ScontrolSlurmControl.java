@@ -1,5 +1,6 @@
 package dev.slipway.slurm;
 
+import dev.slipway.model.HostList;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,9 +22,10 @@ import java.util.Objects;
  * registers, which a powered-down node only does once powered up (both seen in
  * ScontrolSlurmControlIT).
  *
- * <p>Updates go in chunks of at most {@link #MAX_NAMES_PER_CALL} names. Names are comma-joined,
- * not hostlist-compressed: NodeAddr updates pair the n-th name with the n-th address, which only a
- * list in explicit order guarantees.
+ * <p>Updates go in chunks of at most {@link #MAX_NAMES_PER_CALL} names. State updates name their
+ * hosts hostlist-compressed ({@code gpu-[0-499]}), since order does not matter there; NodeAddr
+ * updates comma-join them instead, because Slurm pairs the n-th name with the n-th address, which
+ * only a list in explicit order guarantees.
  */
 public final class ScontrolSlurmControl implements SlurmControl {
   private final CommandRunner runner;
@@ -49,7 +51,8 @@ public final class ScontrolSlurmControl implements SlurmControl {
   @Override
   public void update(NodeUpdate update) {
     for (List<String> chunk : chunks(update.hosts())) {
-      List<String> command = new ArrayList<>(List.of(scontrol, "update", "NodeName=" + String.join(",", chunk)));
+      // A state change is the same whatever the order, so the names go compressed (gpu-[0-499]).
+      List<String> command = new ArrayList<>(List.of(scontrol, "update", "NodeName=" + HostList.compress(chunk).expression()));
       update.state().ifPresent(s -> command.add("State=" + s.name()));
       update.reason().ifPresent(r -> command.add("Reason=" + r));
       run(command);

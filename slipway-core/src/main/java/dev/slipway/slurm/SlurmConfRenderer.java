@@ -312,6 +312,9 @@ public final class SlurmConfRenderer {
       c.set("AccountingStorageType", "accounting_storage/slurmdbd");
       c.set("AccountingStorageHost", layout.accounting().host());
       c.set("AccountingStoragePort", layout.accounting().port());
+      // Slurm 22.05 clients authenticate to slurmdbd with AccountingStoragePass as munge's
+      // socket, not AuthInfo: without it sacctmgr and slurmctld look for the default munged.
+      layout.mungeSocket().ifPresent(s -> c.set("AccountingStoragePass", s));
       if (gpus) {
         c.set("AccountingStorageTRES", "gres/gpu");
       }

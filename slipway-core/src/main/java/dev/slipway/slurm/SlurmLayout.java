@@ -230,6 +230,16 @@ public record SlurmLayout(
         powerPrograms, prologSlurmctld, slurmUser, pluginDir, Optional.of(socket), accounting, hosting);
   }
 
+  public SlurmLayout withSlurmdPort(int port) {
+    return new SlurmLayout(controllers, slurmctldPort, port, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting);
+  }
+
+  public SlurmLayout withAccounting(AccountingEndpoint endpoint) {
+    return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, endpoint, hosting);
+  }
+
   public SlurmLayout withPluginDir(Path dir) {
     return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
         powerPrograms, prologSlurmctld, slurmUser, Optional.of(dir), mungeSocket, accounting, hosting);

@@ -200,17 +200,17 @@ class ScontrolSlurmControlTest {
     List<String> hosts = IntStream.range(0, 1201).mapToObj(i -> "cpu-" + i).toList();
     new ScontrolSlurmControl(runner).update(NodeUpdate.state(hosts, NodeStateChange.DOWN, "capacity fallback: CAPACITY AllocationFailed"));
     assertThat(runner.commands).hasSize(3);
-    assertThat(runner.commands.get(0)).containsExactly("scontrol", "update", "NodeName=" + String.join(",", hosts.subList(0, 500)),
+    assertThat(runner.commands.get(0)).containsExactly("scontrol", "update", "NodeName=cpu-[0-499]",
         "State=DOWN", "Reason=capacity fallback: CAPACITY AllocationFailed");
-    assertThat(runner.commands.get(2).get(2)).isEqualTo("NodeName=cpu-1000," + String.join(",", hosts.subList(1001, 1201)).substring(0));
-    assertThat(runner.commands.get(2).get(2).split(",")).hasSize(201);
+    assertThat(runner.commands.get(1).get(2)).isEqualTo("NodeName=cpu-[500-999]");
+    assertThat(runner.commands.get(2).get(2)).isEqualTo("NodeName=cpu-[1000-1200]");
   }
 
   @Test
   void update_sendsPowerDownForceWithoutReason() {
     RecordingRunner runner = new RecordingRunner(new CommandRunner.Result(0, "", ""));
     new ScontrolSlurmControl(runner).update(NodeUpdate.state(List.of("a-1", "a-2"), NodeStateChange.POWER_DOWN_FORCE));
-    assertThat(runner.commands).containsExactly(List.of("scontrol", "update", "NodeName=a-1,a-2", "State=POWER_DOWN_FORCE"));
+    assertThat(runner.commands).containsExactly(List.of("scontrol", "update", "NodeName=a-[1-2]", "State=POWER_DOWN_FORCE"));
   }
 
   @Test

@@ -280,6 +280,17 @@ class SlurmConfRendererTest {
   }
 
   @Test
+  void accounting_withOwnMungeSocket_authenticatesToSlurmdbdThroughIt() {
+    ClusterConfig config = TestClusters.rich();
+    Path socket = Path.of("/var/lib/slipway/rich/munge/munged.socket");
+    SlurmLayout layout = SlurmLayout.forLocal(config, LOCAL_DIR, List.of("10.99.0.2")).withMungeSocket(socket);
+    String conf = renderer.render(config, layout).slurmConf();
+    assertThat(conf).contains("\nAuthInfo=socket=" + socket + "\n", "\nAccountingStoragePass=" + socket + "\n");
+    String withoutAccounting = renderer.render(TestClusters.richBuilder().accounting(false).build(), layout).slurmConf();
+    assertThat(withoutAccounting).contains("AuthInfo=socket=").doesNotContain("AccountingStoragePass");
+  }
+
+  @Test
   void gresConf_namesDevicesOnAzure_andCountsOnSharedMachines() {
     assertThat(lines(renderAzure(TestClusters.rich()).gresConf().orElseThrow(), "NodeName="))
         .containsExactly("NodeName=gpu-[0-7] Name=gpu Type=tesla_v100 File=/dev/nvidia[0-3]");

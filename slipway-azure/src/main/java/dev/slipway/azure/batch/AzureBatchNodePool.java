@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One Batch pool as a {@link NodePool}. Batch itself enforces one resize at a time (409, mapped to
@@ -81,6 +83,13 @@ final class AzureBatchNodePool implements NodePool {
       throw new IllegalArgumentException("pool " + id + ": remove takes at most " + MAX_REMOVE_PER_CALL
           + " node ids per call, got " + unique.size());
     }
+    // Batch refuses the whole call (400 InvalidPropertyValue) if one id is not in the pool, but a
+    // node that is already gone (removed, or never there) is exactly what the caller wants, so
+    // only listed nodes are sent; if none is listed there is nothing to do.
+    Set<String> listed = new HashSet<>();
+    client.listNodes(id, Optional.empty()).forEach(n -> listed.add(n.id()));
+    unique.retainAll(listed);
+    if (unique.isEmpty()) return;
     client.removeNodes(id, unique, resizeTimeout);
   }
 }

@@ -2,7 +2,7 @@ package dev.slipway.local.netns;
 
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.slipway.local.ProcessCommandRunner;
+import dev.slipway.slurm.ProcessCommandRunner;
 import dev.slipway.slurm.CommandRunner;
 import java.time.Duration;
 import java.util.List;

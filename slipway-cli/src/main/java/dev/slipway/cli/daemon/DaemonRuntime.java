@@ -1,0 +1,89 @@
+package dev.slipway.cli.daemon;
+
+import dev.slipway.engine.ClusterTopology;
+import dev.slipway.engine.EngineTimings;
+import dev.slipway.engine.JoinService;
+import dev.slipway.engine.JoinSettings;
+import dev.slipway.engine.Reconciler;
+import dev.slipway.engine.SlurmPort;
+import dev.slipway.spi.NodeProvider;
+import dev.slipway.spi.StateStore;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * A running daemon: the loop ({@link Daemon}) and its HTTP endpoints ({@link DaemonServer}),
+ * wired to one store, provider and Slurm. The command builds the parts from the configuration;
+ * tests build them from fakes. Closing stops the loop (giving up the lease), then the server.
+ */
+public final class DaemonRuntime implements AutoCloseable {
+  /** Everything a daemon is made of. {@code port} 0 picks a free port. */
+  public record Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
+      EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
+    public Parts {
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(slurm, "slurm");
+      Objects.requireNonNull(topology, "topology");
+      Objects.requireNonNull(join, "join");
+      Objects.requireNonNull(engineTimings, "engineTimings");
+      Objects.requireNonNull(timings, "timings");
+      Objects.requireNonNull(holderId, "holderId");
+      Objects.requireNonNull(listen, "listen");
+      Objects.requireNonNull(clock, "clock");
+    }
+  }
+
+  private final Daemon daemon;
+  private final DaemonServer server;
+  private final DaemonMetrics metrics;
+
+  private DaemonRuntime(Daemon daemon, DaemonServer server, DaemonMetrics metrics) {
+    this.daemon = daemon;
+    this.server = server;
+    this.metrics = metrics;
+  }
+
+  /** Binds the HTTP port, then starts the loop (which takes the lease when it is free). */
+  public static DaemonRuntime start(Parts p) throws IOException {
+    DaemonMetrics metrics = new DaemonMetrics();
+    LoggingEventSink sink = new LoggingEventSink();
+    Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
+        leading -> new Reconciler(p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink, metrics, leading));
+    JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
+    DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
+    daemon.start();
+    return new DaemonRuntime(daemon, server, metrics);
+  }
+
+  public Daemon daemon() {
+    return daemon;
+  }
+
+  public DaemonMetrics metrics() {
+    return metrics;
+  }
+
+  public InetSocketAddress address() {
+    return server.address();
+  }
+
+  /** {@code http://host:port}, as nodes and hooks reach this daemon on the address it listens on. */
+  public String baseUrl() {
+    InetSocketAddress a = server.address();
+    String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      daemon.close();
+    } finally {
+      server.close();
+    }
+  }
+}
