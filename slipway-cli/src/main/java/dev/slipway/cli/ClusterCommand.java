@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.slipway.config.Backend;
 import dev.slipway.config.ClusterConfig;
-import dev.slipway.local.ProcessCommandRunner;
+import dev.slipway.slurm.ProcessCommandRunner;
 import dev.slipway.local.provision.LocalProvisioner;
 import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;

@@ -43,7 +43,7 @@ public record ClusterPaths(Path dir) {
 
   /** Slipway's own logs (daemon, hooks, provisioning). */
   public Path logs() {
-    return dir.resolve("logs");
+    return dir.resolve("log");
   }
 
   public Path libexec() {

@@ -143,7 +143,7 @@ public final class LocalProvisioner implements Provisioner {
 
   /** The steps of {@code start}: the processes, on what create made. */
   List<ProvisionStep> startSteps() {
-    return List.of(new StartMunge(), new StartControllers(), new StartLoginNodes(), new WaitForControllers(answerTimeout));
+    return List.of(new StartMunge(), new StartAccounting(random), new StartControllers(), new StartLoginNodes(), new WaitForControllers(answerTimeout));
   }
 
   public String phase() {
@@ -171,10 +171,6 @@ public final class LocalProvisioner implements Provisioner {
     if (phase.equals(RUNNING) || phase.equals(SUSPENDED)) {
       throw new ProvisionException("cluster " + config.slurm().clusterId() + " already exists (" + phase + ") in " + paths.dir()
           + "; use 'slipway cluster start' or destroy it first");
-    }
-    if (config.slipway().accounting()) {
-      throw new ProvisionException("slipway.accounting: true is not supported by the local provisioner yet (slurmdbd and MariaDB"
-          + " are not wired); set it to false");
     }
     ProvisionContext c = context(events);
     if (!c.ledger.entries().isEmpty()) {
@@ -241,11 +237,15 @@ public final class LocalProvisioner implements Provisioner {
     }
   }
 
-  /** Stops the recorded processes, newest first (sshd, backup controller, primary, munged). */
+  /** Stops the recorded processes, newest first (sshd, backup controller, primary, slurmdbd and MariaDB, munged). */
   private void stopProcesses(ProvisionContext c) throws InterruptedException {
     List<Ledger.Entry> entries = new ArrayList<>(c.ledger.entries());
     Collections.reverse(entries);
     for (Ledger.Entry e : entries) {
+      if (e.kind().equals("accounting")) {
+        c.emit("provision.stop", "stopping slurmdbd and MariaDB", Map.of());
+        StartAccounting.accounting(c, random).stop();
+      }
       if (e.kind().equals("process")) {
         if (c.stop(Path.of(e.args().get(1)), e.args().get(0), STOP_GRACE)) {
           c.emit("provision.stop", "stopped " + e.args().get(0) + " (" + e.args().get(1) + ")", Map.of());
@@ -266,7 +266,7 @@ public final class LocalProvisioner implements Provisioner {
     Optional<Ledger.Entry> clusterDir = Optional.empty();
     for (Ledger.Entry e : entries) {
       switch (e.kind()) {
-        case "process" -> c.ledger.forget(e);
+        case "process", "accounting" -> c.ledger.forget(e);
         case "namespace" -> {
           String ns = e.args().get(0);
           c.network.stopProcesses(ns, STOP_GRACE);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.config.ConfigLoader;
-import dev.slipway.local.ProcessCommandRunner;
+import dev.slipway.slurm.ProcessCommandRunner;
 import dev.slipway.slurm.CommandRunner;
 import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;
@@ -45,6 +45,10 @@ class LocalClusterIT {
   }
 
   private LocalProvisioner cluster(String id, int controllers) throws Exception {
+    return cluster(id, controllers, false);
+  }
+
+  private LocalProvisioner cluster(String id, int controllers, boolean accounting) throws Exception {
     // munged wants every directory above its socket searchable by all; JUnit makes tmp 0700.
     Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path conf = tmp.resolve("conf");
@@ -79,11 +83,11 @@ class LocalClusterIT {
                 max_runtime_limit: 01:00:00
         slipway:
           backend: local
-          accounting: false
+          accounting: %s
           local:
             subnet: 10.214.%d.0/24
             state_dir: %s
-        """.formatted(id, controllers, tmp.resolve("mnt-shared"), ThreadLocalRandom.current().nextInt(256), tmp.resolve("cluster"));
+        """.formatted(id, controllers, tmp.resolve("mnt-shared"), accounting, ThreadLocalRandom.current().nextInt(256), tmp.resolve("cluster"));
     Files.writeString(conf.resolve("slurm.yaml"), yaml, StandardCharsets.UTF_8);
     ClusterConfig config = new ConfigLoader(name -> true).loadDirectory(conf).config();
     provisioner = LocalProvisioner.onThisMachine(config, tmp.resolve("cluster"), RUNNER);
@@ -111,6 +115,25 @@ class LocalClusterIT {
 
   private String loginName() {
     return provisioner.status().logins().get(0).name();
+  }
+
+  @Test
+  void withAccounting_sacctAnswersOnTheLoginNode_acrossSuspendAndStart_andDestroyStopsTheDatabase() throws Exception {
+    for (String tool : List.of("slurmdbd", "mariadbd", "sacctmgr")) {
+      assumeThat(RUNNER.run(List.of("sh", "-c", "command -v " + tool + " || test -x /usr/sbin/" + tool), Duration.ofSeconds(10)).ok())
+          .as("accounting needs " + tool + " (Debian: slurmdbd mariadb-server slurm-client)").isTrue();
+    }
+    LocalProvisioner p = cluster("lcdb" + Long.toHexString(System.nanoTime() & 0xffffff), 1, true);
+    p.create(events::add);
+    assertThat(login("scontrol", "show", "config")).containsPattern("AccountingStorageType\\s*=\\s*accounting_storage/slurmdbd");
+    String clusterName = login("sacctmgr", "-n", "-P", "show", "cluster", "format=cluster");
+    assertThat(clusterName.strip()).isEqualTo(p.status().clusterId().toLowerCase(java.util.Locale.ROOT));
+    p.suspend(events::add);
+    p.start(events::add);
+    assertThat(login("sacctmgr", "-n", "-P", "show", "cluster", "format=cluster")).isEqualTo(clusterName);
+    p.destroy(events::add);
+    assertThat(RUNNER.run(List.of("sh", "-c", "ps -eo args | grep -F '" + tmp + "' | grep -v grep"), Duration.ofSeconds(10)).stdout())
+        .as("no process of the cluster (MariaDB, slurmdbd) is left").isEmpty();
   }
 
   @Test
