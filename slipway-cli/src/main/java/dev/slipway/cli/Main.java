@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       PrereqsCommand.class,
       SimulateCommand.class,
       HookCommand.class,
+      ClusterCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

@@ -1,0 +1,325 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.slipway.config.Backend;
+import dev.slipway.config.ClusterConfig;
+import dev.slipway.slurm.ProcessCommandRunner;
+import dev.slipway.local.provision.LocalProvisioner;
+import dev.slipway.spi.ClusterStatus;
+import dev.slipway.spi.EngineEvent;
+import dev.slipway.spi.EventSink;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code slipway cluster}: create, start, suspend, inspect and destroy a cluster's fixed part
+ * (controllers, login nodes, munge). Only the local backend has a provisioner so far; see
+ * docs/local-backend.md, "Cluster lifecycle".
+ */
+@Command(
+    name = "cluster",
+    description = "Create, start, suspend, inspect and destroy a cluster (local backend).",
+    subcommands = {
+      ClusterCommand.Create.class,
+      ClusterCommand.Orchestrate.class,
+      ClusterCommand.Status.class,
+      ClusterCommand.Suspend.class,
+      ClusterCommand.Start.class,
+      ClusterCommand.Destroy.class,
+      ClusterCommand.Ssh.class,
+      ClusterCommand.Logs.class,
+    })
+public final class ClusterCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "a subcommand is required: create, orchestrate, status, suspend, start, destroy, ssh, logs");
+  }
+
+  static LocalProvisioner provisioner(ClusterConfig config) {
+    if (config.slipway().backend() != Backend.LOCAL) {
+      throw new UsageException("slipway cluster supports the local backend only (slipway.backend is "
+          + config.slipway().backend().name().toLowerCase(java.util.Locale.ROOT) + ")");
+    }
+    return LocalProvisioner.onThisMachine(config, ClusterHome.of(config).dir(), new ProcessCommandRunner());
+  }
+
+  /** Renders provisioning events as progress lines: {@code [3/9] create bridge ...}, details indented. */
+  static EventSink progress(PrintWriter out) {
+    return (EngineEvent e) -> {
+      String step = e.attributes().get("step");
+      if (step != null) {
+        out.printf("[%s/%s] %s%n", step, e.attributes().get("steps"), e.message());
+      } else {
+        out.println("      " + e.message());
+      }
+      out.flush();
+    };
+  }
+
+  abstract static class Base implements Callable<Integer> {
+    @CommandLine.Mixin ConfigOptions configOptions;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    LocalProvisioner provisioner() {
+      return ClusterCommand.provisioner(configOptions.load().config());
+    }
+
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+  }
+
+  @Command(name = "create", description = "Create and start the cluster; a failure removes what was made.")
+  static final class Create extends Base {
+    @Override
+    public Integer call() throws Exception {
+      provisioner().create(progress(out()));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "orchestrate", description = "Create the cluster and wait until sinfo answers on the login node.")
+  static final class Orchestrate extends Base {
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for sinfo (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 120;
+
+    @Override
+    public Integer call() throws Exception {
+      LocalProvisioner p = provisioner();
+      p.create(progress(out()));
+      Instant deadline = Instant.now().plus(Duration.ofSeconds(timeoutSeconds));
+      while (!p.status().slurmReachable()) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new UnreachableException("sinfo did not answer on the login node within " + timeoutSeconds + " s", null);
+        }
+        Thread.sleep(500);
+      }
+      out().println("sinfo answers on the login node; the cluster is ready");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "status", description = "Controllers, login nodes, partitions, pools and hosts.")
+  static final class Status extends Base {
+    enum Format {
+      text,
+      json
+    }
+
+    @Option(names = {"-o", "--output"}, paramLabel = "text|json", description = "Output format (default: ${DEFAULT-VALUE}).")
+    Format output = Format.text;
+
+    @Option(names = "--watch", description = "Repeat every 2 seconds until interrupted.")
+    boolean watch;
+
+    @Override
+    public Integer call() throws Exception {
+      LocalProvisioner p = provisioner();
+      do {
+        ClusterStatus s = p.status();
+        out().println(output == Format.json ? json(s) : text(s));
+        out().flush();
+        if (watch) {
+          Thread.sleep(2000);
+        }
+      } while (watch);
+      return ExitCodes.OK;
+    }
+  }
+
+  static String json(ClusterStatus s) throws Exception {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("cluster_id", s.clusterId());
+    root.put("phase", s.phase());
+    root.put("slurm_reachable", s.slurmReachable());
+    root.put("controllers", machines(s.controllers()));
+    root.put("login_nodes", machines(s.logins()));
+    List<Object> partitions = new ArrayList<>();
+    for (ClusterStatus.Partition part : s.partitions()) {
+      List<Object> pools = new ArrayList<>();
+      for (ClusterStatus.Pool pool : part.pools()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", pool.id());
+        m.put("target", pool.target().isPresent() ? pool.target().getAsInt() : null);
+        m.put("booting", pool.booting());
+        m.put("idle", pool.idle());
+        m.put("allocated", pool.allocated());
+        m.put("failed", pool.failed());
+        m.put("powered_down", pool.poweredDown());
+        pools.add(m);
+      }
+      partitions.add(Map.of("name", part.name(), "pools", pools));
+    }
+    root.put("partitions", partitions);
+    List<Object> hosts = new ArrayList<>();
+    s.hosts().forEach(h -> hosts.add(Map.of("name", h.name(), "pool", h.pool(), "state", h.state())));
+    root.put("hosts", hosts);
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
+  }
+
+  private static List<Object> machines(List<ClusterStatus.Machine> machines) {
+    List<Object> list = new ArrayList<>();
+    for (ClusterStatus.Machine m : machines) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("name", m.name());
+      map.put("address", m.address());
+      map.put("state", m.state());
+      map.put("pid", m.pid().orElse(null));
+      list.add(map);
+    }
+    return list;
+  }
+
+  static String text(ClusterStatus s) {
+    StringBuilder b = new StringBuilder();
+    b.append("cluster ").append(s.clusterId()).append(": ").append(s.phase()).append('\n');
+    for (ClusterStatus.Machine m : s.controllers()) {
+      b.append(String.format("  controller %-28s %-15s %s%n", m.name(), m.address(), m.state()));
+    }
+    for (ClusterStatus.Machine m : s.logins()) {
+      b.append(String.format("  login      %-28s %-15s %s%n", m.name(), m.address(), m.state()));
+    }
+    if (!s.slurmReachable()) {
+      b.append("  (Slurm did not answer; pools and hosts unknown)\n");
+      return b.toString().stripTrailing();
+    }
+    b.append(String.format("  %-12s %-16s %6s %7s %4s %9s %6s %4s%n", "PARTITION", "POOL", "TARGET", "BOOTING", "IDLE", "ALLOCATED", "FAILED", "DOWN"));
+    for (ClusterStatus.Partition part : s.partitions()) {
+      for (ClusterStatus.Pool pool : part.pools()) {
+        b.append(String.format("  %-12s %-16s %6s %7d %4d %9d %6d %4d%n", part.name(), pool.id(),
+            pool.target().isPresent() ? Integer.toString(pool.target().getAsInt()) : "-", pool.booting(), pool.idle(),
+            pool.allocated(), pool.failed(), pool.poweredDown()));
+      }
+    }
+    for (ClusterStatus.Host h : s.hosts()) {
+      b.append(String.format("  host %-20s %-16s %s%n", h.name(), h.pool(), h.state()));
+    }
+    return b.toString().stripTrailing();
+  }
+
+  @Command(name = "suspend", description = "Stop controllers and login nodes, keeping their state.")
+  static final class Suspend extends Base {
+    @Override
+    public Integer call() throws Exception {
+      provisioner().suspend(progress(out()));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "start", description = "Start a suspended cluster on its kept state.")
+  static final class Start extends Base {
+    @Override
+    public Integer call() throws Exception {
+      provisioner().start(progress(out()));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "destroy", description = "Remove every process, namespace, bridge, mount and file the cluster made.")
+  static final class Destroy extends Base {
+    @Override
+    public Integer call() throws Exception {
+      provisioner().destroy(progress(out()));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "ssh", description = {
+      "Open a shell (or run COMMAND) on a login node (ssh with the cluster user's key),",
+      "a controller or a compute host (entering its namespaces)."})
+  static final class Ssh extends Base {
+    enum Target {
+      login,
+      controller,
+      node
+    }
+
+    @Parameters(index = "0", paramLabel = "login|controller|node")
+    Target target;
+
+    @Option(names = "--offset", paramLabel = "N", description = "Which login node or controller (default: 0).")
+    int offset;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "The compute host, for 'node'.")
+    Optional<String> host = Optional.empty();
+
+    @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Command to run instead of a shell (after --).")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      ClusterConfig config = configOptions.load().config();
+      LocalProvisioner p = ClusterCommand.provisioner(config);
+      ClusterStatus s = p.status();
+      List<String> argv = new ArrayList<>();
+      switch (target) {
+        case login -> {
+          ClusterStatus.Machine m = pick(s.logins(), "login node");
+          argv.addAll(List.of("ssh", "-i", p.userPrivateKey().toString(), "-o", "IdentitiesOnly=yes",
+              "-o", "UserKnownHostsFile=" + p.paths().knownHosts(), "-o", "StrictHostKeyChecking=yes",
+              config.slurm().login().ssh().username() + "@" + m.address()));
+          argv.addAll(command);
+        }
+        case controller -> {
+          ClusterStatus.Machine m = pick(s.controllers(), "controller");
+          long pid = m.pid().orElseThrow(() -> new UnreachableException(m.name() + " is not running", null));
+          argv.addAll(List.of("nsenter", "-t", Long.toString(pid), "-n", "-u", "-m", "--", "env", "SLURM_CONF=" + p.paths().slurmConf()));
+          argv.addAll(command.isEmpty() ? List.of("/bin/bash", "-l") : command);
+        }
+        case node -> {
+          String h = host.orElseThrow(() -> new UsageException("'cluster ssh node' needs --host HOST"));
+          long pid = p.processOnHost(h).orElseThrow(() -> new UnreachableException("no running compute host " + h, null));
+          argv.addAll(List.of("nsenter", "-t", Long.toString(pid), "-n", "-u", "--", "env", "SLURM_CONF=" + p.paths().slurmConf()));
+          argv.addAll(command.isEmpty() ? List.of("/bin/bash", "-l") : command);
+        }
+      }
+      return new ProcessBuilder(argv).inheritIO().start().waitFor();
+    }
+
+    private ClusterStatus.Machine pick(List<ClusterStatus.Machine> machines, String what) {
+      if (offset < 0 || offset >= machines.size()) {
+        throw new UsageException("no " + what + " at offset " + offset + " (the cluster has " + machines.size() + ")");
+      }
+      return machines.get(offset);
+    }
+  }
+
+  @Command(name = "logs", description = "Print (or follow) the logs of the controllers, a login node or a compute host.")
+  static final class Logs extends Base {
+    @Option(names = "--host", paramLabel = "HOST", description = "A controller, login node or compute host (default: the controllers and munged).")
+    Optional<String> host = Optional.empty();
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing as the logs grow.")
+    boolean follow;
+
+    @Override
+    public Integer call() throws Exception {
+      List<Path> files = provisioner().logFiles(host);
+      if (files.isEmpty()) {
+        throw new UsageException("no logs" + host.map(h -> " for host " + h).orElse("") + " yet");
+      }
+      List<String> argv = new ArrayList<>(List.of("tail", "-n", "200"));
+      if (follow) {
+        argv.add("-F");
+      }
+      files.forEach(f -> argv.add(f.toString()));
+      return new ProcessBuilder(argv).inheritIO().start().waitFor();
+    }
+  }
+}
