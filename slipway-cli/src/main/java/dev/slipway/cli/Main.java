@@ -70,6 +70,7 @@ public final class Main implements Runnable {
         .build());
     CommandLine cl = new CommandLine(root);
     cl.addSubcommand(new CommandLine(new HookCommand()));
+    withHelpEverywhere(cl);
     ErrorReporter reporter = new ErrorReporter(() -> main.verbose);
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);
@@ -89,9 +90,19 @@ public final class Main implements Runnable {
   static CommandLine commandLine(CommandLine.IFactory factory) {
     Main main = new Main();
     CommandLine cl = new CommandLine(main, factory);
+    withHelpEverywhere(cl);
     ErrorReporter reporter = new ErrorReporter(() -> main.verbose);
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);
     return cl;
+  }
+
+  /** Every command and subcommand answers {@code -h/--help}, whether or not its class asked for it. */
+  private static void withHelpEverywhere(CommandLine cl) {
+    CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+    if (!spec.mixinStandardHelpOptions() && spec.findOption("--help") == null) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    cl.getSubcommands().values().forEach(Main::withHelpEverywhere);
   }
 }
