@@ -85,6 +85,16 @@ final class CrashPointStore implements StateStore {
   }
 
   @Override
+  public List<HostBinding> bindingsOfNode(String nodeId) {
+    return delegate.bindingsOfNode(nodeId);
+  }
+
+  @Override
+  public Optional<HostIntent> intent(String host) {
+    return delegate.intent(host);
+  }
+
+  @Override
   public Optional<HostBinding> putBinding(HostBinding binding) {
     write();
     return delegate.putBinding(binding);
