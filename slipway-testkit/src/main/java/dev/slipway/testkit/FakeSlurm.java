@@ -24,8 +24,13 @@ import java.util.Set;
  * of slurmctld: state changes take effect at once (POWER_DOWN goes straight to POWERED_DOWN, with
  * no POWERING_DOWN in between; set that with {@link #setState} when a test needs it).
  *
- * <p>Like scontrol, an update naming a node Slurm does not know fails as a whole and changes
- * nothing. {@link #setUnavailable} makes every call fail as when slurmctld is down.
+ * <p>As slurmctld 22.05 does (the reference, checked by {@link SlurmControlContract} against both):
+ * a state update naming a node Slurm does not know still changes every node it does know, then
+ * fails, while a NodeAddr update stops at the first unknown name (in the map's order);
+ * RESUME of a node that is neither down, drained nor failed is refused for that node only (the
+ * call fails, the others change); a reason without a state is ignored unless the node is down,
+ * drained or failed; a resumed or undrained powered-down node is NOT_RESPONDING.
+ * {@link #setUnavailable} makes every call fail as when slurmctld is down.
  */
 public final class FakeSlurm implements SlurmControl {
   private final Map<String, SlurmNode> nodes = new LinkedHashMap<>();
@@ -95,26 +100,57 @@ public final class FakeSlurm implements SlurmControl {
   @Override
   public synchronized void update(NodeUpdate update) {
     checkAvailable();
-    checkKnown(update.hosts());
     updates.add(update);
+    boolean refused = false;
     for (String host : update.hosts()) {
       SlurmNode n = nodes.get(host);
+      if (n == null) {
+        continue;
+      }
+      if (update.state().isPresent() && !accepts(n.state(), update.state().get())) {
+        refused = true;
+        continue;
+      }
       SlurmNodeState state = update.state().map(change -> apply(n.state(), change)).orElse(n.state());
-      Optional<String> reason = update.reason().isPresent() ? update.reason()
-          : update.state().map(FakeSlurm::clearsReason).orElse(false) ? Optional.empty() : n.reason();
+      Optional<String> reason;
+      if (update.state().isEmpty() && !holdsReason(n.state())) {
+        reason = n.reason(); // slurmctld 22.05 ignores a bare reason for a node that is not down, drained or failed
+      } else if (update.reason().isPresent()) {
+        reason = update.reason();
+      } else {
+        reason = update.state().map(FakeSlurm::clearsReason).orElse(false) ? Optional.empty() : n.reason();
+      }
       nodes.put(host, with(n, state, reason));
+    }
+    checkKnown(update.hosts());
+    if (refused) {
+      throw new SlurmControlException("scontrol update NodeName=" + String.join(",", update.hosts())
+          + " exited 1: slurm_update error: Invalid node state specified");
     }
   }
 
   @Override
   public synchronized void setAddresses(Map<String, String> addressByHost) {
     checkAvailable();
-    checkKnown(addressByHost.keySet());
     addressUpdates.add(Map.copyOf(addressByHost));
-    addressByHost.forEach((host, address) -> {
-      SlurmNode n = nodes.get(host);
-      nodes.put(host, new SlurmNode(n.name(), n.state(), n.reason(), Optional.of(address), n.hostname(), n.partitions(), n.features()));
-    });
+    // slurmctld 22.05 pairs names with addresses in order and stops at the first unknown name.
+    for (Map.Entry<String, String> e : addressByHost.entrySet()) {
+      SlurmNode n = nodes.get(e.getKey());
+      if (n == null) {
+        break;
+      }
+      nodes.put(n.name(), new SlurmNode(n.name(), n.state(), n.reason(), Optional.of(e.getValue()), n.hostname(), n.partitions(), n.features()));
+    }
+    checkKnown(addressByHost.keySet());
+  }
+
+  /** slurmctld 22.05 refuses RESUME for a node that is neither down, drained nor failed. */
+  private static boolean accepts(SlurmNodeState s, NodeStateChange change) {
+    return change != NodeStateChange.RESUME || s.isDown() || s.isDrain() || s.has(NodeFlag.FAIL);
+  }
+
+  private static boolean holdsReason(SlurmNodeState s) {
+    return s.isDown() || s.isDrain() || s.has(NodeFlag.FAIL);
   }
 
   private static boolean clearsReason(NodeStateChange change) {
@@ -137,13 +173,21 @@ public final class FakeSlurm implements SlurmControl {
           // NOT_RESPONDING until it registers, which a powered-down node does only once powered up
           base = NodeBaseState.IDLE;
           flags.add(NodeFlag.NOT_RESPONDING);
+        } else if (s.isDrain() && flags.contains(NodeFlag.POWERED_DOWN)) {
+          flags.add(NodeFlag.NOT_RESPONDING); // as for UNDRAIN below
         }
       }
       case IDLE -> {
         base = NodeBaseState.IDLE;
         flags.remove(NodeFlag.NOT_RESPONDING);
       }
-      case UNDRAIN -> flags.remove(NodeFlag.DRAIN);
+      case UNDRAIN -> {
+        // slurmctld 22.05 leaves an undrained powered-down node NOT_RESPONDING, as after RESUME
+        // (seen in ScontrolSlurmControlContractIT)
+        if (flags.remove(NodeFlag.DRAIN) && flags.contains(NodeFlag.POWERED_DOWN)) {
+          flags.add(NodeFlag.NOT_RESPONDING);
+        }
+      }
       case POWER_UP -> {
         flags.remove(NodeFlag.POWERED_DOWN);
         flags.remove(NodeFlag.POWER_DOWN);

@@ -48,11 +48,11 @@ class FakeSlurmTest {
   }
 
   @Test
-  void update_namingAnUnknownNode_failsAndChangesNothing() {
+  void update_namingAnUnknownNode_failsButChangesTheKnownOnesAsSlurmDoes() {
     assertThatThrownBy(() -> slurm.update(NodeUpdate.state(List.of("gpu-0", "gpu-9"), NodeStateChange.DRAIN, "x")))
         .isInstanceOf(SlurmControlException.class).hasMessageContaining("gpu-9");
-    assertThat(slurm.node("gpu-0").state().isDrain()).isFalse();
-    assertThat(slurm.updates()).isEmpty();
+    assertThat(slurm.node("gpu-0").state().isDrain()).isTrue();
+    assertThat(slurm.updates()).hasSize(1);
   }
 
   @Test
