@@ -66,7 +66,8 @@ public final class SlurmControlPort implements SlurmPort {
     Power power;
     if (s.isPoweringUp()) {
       power = Power.POWERING_UP;
-    } else if (s.has(NodeFlag.POWERING_DOWN)) {
+    } else if (s.has(NodeFlag.POWERING_DOWN) || s.has(NodeFlag.POWER_DOWN)) {
+      // POWER_DOWN (a requested power down, shown right after POWER_DOWN_FORCE) is on its way down.
       power = Power.POWERING_DOWN;
     } else if (s.has(NodeFlag.POWERED_DOWN)) {
       power = Power.POWERED_DOWN;

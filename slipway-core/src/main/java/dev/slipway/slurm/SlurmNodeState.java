@@ -142,8 +142,13 @@ public record SlurmNodeState(NodeBaseState base, Set<NodeFlag> flags, Set<String
   }
 
   /** Powered down, or on its way there: the power-save machinery considers it off. */
+  /**
+   * Powered down, powering down, or with a power down requested ({@code POWER_DOWN}, sinfo's
+   * {@code !}): real 22.05 shows {@code IDLE+CLOUD+POWER_DOWN} right after
+   * {@code scontrol update state=POWER_DOWN_FORCE}, with POWERED_DOWN cleared.
+   */
   public boolean isPoweredDownOrPoweringDown() {
-    return has(NodeFlag.POWERED_DOWN) || has(NodeFlag.POWERING_DOWN);
+    return has(NodeFlag.POWERED_DOWN) || has(NodeFlag.POWERING_DOWN) || has(NodeFlag.POWER_DOWN);
   }
 
   public boolean isPoweringUp() {

@@ -9,6 +9,9 @@ import java.util.Map;
  */
 public record EngineEvent(Instant at, String kind, String message, Map<String, String> attributes) {
   public EngineEvent {
+    java.util.Objects.requireNonNull(at, "at");
+    java.util.Objects.requireNonNull(kind, "kind");
+    java.util.Objects.requireNonNull(message, "message");
     attributes = Map.copyOf(attributes);
   }
 

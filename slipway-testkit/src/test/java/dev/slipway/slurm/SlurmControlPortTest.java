@@ -52,6 +52,16 @@ class SlurmControlPortTest {
   }
 
   @Test
+  void hostStates_rightAfterPowerDownForce_countsAsPoweringDownNotUp() {
+    // Real 22.05 shows IDLE+CLOUD+POWER_DOWN (POWERED_DOWN cleared) right after POWER_DOWN_FORCE.
+    state("gpu-0", NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWER_DOWN);
+
+    SlurmHostState s = port.hostStates(List.of("gpu-0")).get("gpu-0");
+    assertThat(s.power()).isEqualTo(Power.POWERING_DOWN);
+    assertThat(SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWER_DOWN).isUp()).isFalse();
+  }
+
+  @Test
   void hostStates_whenPowerUpIsRequestedButStillPoweredDown_countsAsPoweringUp() {
     state("gpu-0", NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWERED_DOWN, NodeFlag.POWER_UP);
 
