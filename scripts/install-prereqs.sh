@@ -28,6 +28,8 @@ declare -A need=(
   [mariadb-install-db]=mariadb-server
   [mariadb]=mariadb-client
   [sshd]=openssh-server
+  [ssh]=openssh-client
+  [curl]=curl
 )
 
 missing=()

@@ -39,6 +39,8 @@ public final class Prerequisites {
       Prerequisite.program("mariadb-install-db", "a fresh accounting database", "mariadb-server"),
       Prerequisite.program("mariadb", "the database client", "mariadb-client"),
       Prerequisite.program("sshd", "login nodes", "openssh-server"),
+      Prerequisite.program("ssh", "slipway cluster ssh", "openssh-client"),
+      Prerequisite.program("curl", "the nodes' start task (slipway-node-join)", "curl"),
       new Prerequisite("pam_slurm_adopt", "confining SSH sessions on nodes to the user's jobs",
           List.of("/lib/security/pam_slurm_adopt.so", "/lib/*/security/pam_slurm_adopt.so",
               "/usr/lib/security/pam_slurm_adopt.so", "/usr/lib/*/security/pam_slurm_adopt.so"),
