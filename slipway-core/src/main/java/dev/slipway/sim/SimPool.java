@@ -226,7 +226,7 @@ public final class SimPool implements NodePool {
         AllocationLimit l = limit.get();
         limit = Optional.of(new AllocationLimit(l.errorClass(), l.remaining() - allocatable));
         if (allocatable < delta) {
-          errors.add(allocationError(l.errorClass(), lowPriority, allocatable, delta));
+          errors.add(ProviderError.allocationShortfall("simulated", l.errorClass(), lowPriority, allocatable, delta));
           sim.nodeEvent(NodeEvent.ALLOCATION_REFUSED, delta - allocatable);
         }
       }
@@ -236,33 +236,12 @@ public final class SimPool implements NodePool {
       // Like Azure, shed what serves no one first: failed nodes, then nodes still booting, then
       // running ones; newest first within each group.
       List<SimNode> victims = live.stream()
-          .sorted(Comparator.comparingInt((SimNode n) -> shedOrder(n.state)).thenComparing(n -> -n.seq))
+          .sorted(Comparator.comparingInt((SimNode n) -> n.state.shedOrder()).thenComparing(n -> -n.seq))
           .limit(-delta).toList();
       victims.forEach(n -> n.state = ProviderNodeState.LEAVING);
       return !victims.isEmpty();
     }
     return false;
-  }
-
-  private static int shedOrder(ProviderNodeState state) {
-    if (state.isFailed()) {
-      return 0;
-    }
-    return switch (state) {
-      case CREATING -> 1;
-      case STARTING -> 2;
-      default -> 3;
-    };
-  }
-
-  private ProviderError allocationError(ErrorClass errorClass, boolean lowPriority, int got, int wanted) {
-    String what = got + " of " + wanted + (lowPriority ? " low-priority" : " dedicated") + " nodes allocated";
-    if (errorClass == ErrorClass.QUOTA) {
-      return new ProviderError(ErrorClass.QUOTA, lowPriority ? "AccountLowPriorityCoreQuotaReached" : "AccountCoreQuotaReached",
-          "simulated: the account's core quota is reached; " + what);
-    }
-    return new ProviderError(ErrorClass.CAPACITY, "AllocationFailed",
-        "simulated: no capacity for the VM size in the region; " + what);
   }
 
   private void removeNow(Collection<String> nodeIds) {

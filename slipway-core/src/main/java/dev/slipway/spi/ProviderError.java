@@ -18,4 +18,20 @@ public record ProviderError(ErrorClass errorClass, String code, String message) 
   public String summary() {
     return errorClass + " " + code;
   }
+
+  /**
+   * The error an injected or simulated allocation limit ends a resize with, in Azure Batch's
+   * codes: {@code AccountCoreQuotaReached} / {@code AccountLowPriorityCoreQuotaReached} for QUOTA,
+   * {@code AllocationFailed} for CAPACITY. {@code origin} says where it came from ("simulated").
+   */
+  public static ProviderError allocationShortfall(
+      String origin, dev.slipway.model.ErrorClass errorClass, boolean lowPriority, int got, int wanted) {
+    String what = got + " of " + wanted + (lowPriority ? " low-priority" : " dedicated") + " nodes allocated";
+    if (errorClass == dev.slipway.model.ErrorClass.QUOTA) {
+      return new ProviderError(errorClass, lowPriority ? "AccountLowPriorityCoreQuotaReached" : "AccountCoreQuotaReached",
+          origin + ": the account's core quota is reached; " + what);
+    }
+    return new ProviderError(dev.slipway.model.ErrorClass.CAPACITY, "AllocationFailed",
+        origin + ": no capacity for the VM size in the region; " + what);
+  }
 }

@@ -19,4 +19,19 @@ public enum ProviderNodeState {
   public boolean isFailed() {
     return this == START_FAILED || this == UNUSABLE || this == PREEMPTED;
   }
+
+  /**
+   * Which nodes a shrinking pool gives up first (lower first): failed ones, then those still
+   * being created, then starting ones, then ready ones, as Azure Batch does for a resize down.
+   */
+  public int shedOrder() {
+    if (isFailed()) {
+      return 0;
+    }
+    return switch (this) {
+      case CREATING -> 1;
+      case STARTING -> 2;
+      default -> 3;
+    };
+  }
 }

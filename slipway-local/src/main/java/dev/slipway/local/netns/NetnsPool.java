@@ -265,14 +265,14 @@ public final class NetnsPool implements NodePool {
         AllocationLimit l = limit.get();
         limit = Optional.of(new AllocationLimit(l.errorClass(), l.remaining() - allocatable));
         if (allocatable < delta) {
-          op.errors.add(allocationError(l.errorClass(), lowPriority, allocatable, delta));
+          op.errors.add(ProviderError.allocationShortfall("injected", l.errorClass(), lowPriority, allocatable, delta));
         }
       }
     } else if (delta < 0) {
       // Like Azure: shed what serves no one first (failed, then creating, then starting nodes),
       // newest first within each group.
       List<NetnsNode> victims = live.stream()
-          .sorted(Comparator.comparingInt((NetnsNode n) -> shedOrder(n.state))
+          .sorted(Comparator.comparingInt((NetnsNode n) -> n.state.shedOrder())
               .thenComparing((NetnsNode n) -> n.createdAt, Comparator.reverseOrder()))
           .limit(-delta).toList();
       for (NetnsNode n : victims) {
@@ -281,26 +281,6 @@ public final class NetnsPool implements NodePool {
         leaving.add(n);
       }
     }
-  }
-
-  private static int shedOrder(ProviderNodeState state) {
-    if (state.isFailed()) {
-      return 0;
-    }
-    return switch (state) {
-      case CREATING -> 1;
-      case STARTING -> 2;
-      default -> 3;
-    };
-  }
-
-  private ProviderError allocationError(ErrorClass errorClass, boolean lowPriority, int got, int wanted) {
-    String what = got + " of " + wanted + (lowPriority ? " low-priority" : " dedicated") + " nodes allocated";
-    if (errorClass == ErrorClass.QUOTA) {
-      return new ProviderError(ErrorClass.QUOTA, lowPriority ? "AccountLowPriorityCoreQuotaReached" : "AccountCoreQuotaReached",
-          "injected: the core quota is reached; " + what);
-    }
-    return new ProviderError(ErrorClass.CAPACITY, "AllocationFailed", "injected: no capacity; " + what);
   }
 
   private NetnsNode newNode(boolean lowPriority) {
