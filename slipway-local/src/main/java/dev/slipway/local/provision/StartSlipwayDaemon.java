@@ -1,6 +1,9 @@
 package dev.slipway.local.provision;
 
 import dev.slipway.slurm.SlurmLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +50,11 @@ final class StartSlipwayDaemon implements ProvisionStep {
       servers.add(c.address(n) + ":" + SlurmLayout.SLURMCTLD_PORT);
     }
     Path log = c.paths.logs().resolve("daemon.log");
-    c.run(List.of("mkdir", "-p", pidFile.getParent().toString()));
+    try {
+      Files.createDirectories(pidFile.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + pidFile.getParent(), e);
+    }
     c.ledger.record(Ledger.Entry.of("process", COMM, pidFile.toString()));
     List<String> command = new ArrayList<>(List.of("setsid", "-f", "sh", "-c",
         "echo $$ > \"$1\"; log=$2; shift 2; exec \"$@\" </dev/null >>\"$log\" 2>&1", "slipway-daemon",
