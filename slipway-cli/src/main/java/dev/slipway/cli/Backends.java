@@ -22,7 +22,21 @@ import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.Registry;
 import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
+import dev.slipway.config.SlipwaySettings;
+import dev.slipway.local.netns.AddressRole;
+import dev.slipway.local.netns.NetnsPoolSpec;
+import dev.slipway.local.netns.NetnsProvider;
+import dev.slipway.local.netns.NodeSlurmd;
+import dev.slipway.local.netns.StartTaskSpec;
+import dev.slipway.local.netns.Subnet;
+import dev.slipway.node.NodeJoinScript;
+import dev.slipway.slurm.ProcessCommandRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -51,13 +65,11 @@ public final class Backends {
    */
   public record ProviderContext(ClusterConfig config, ClusterHome home, InstantSource clock, StartTask localStartTask) {}
 
-  /*
-   * Node providers by name. Extension point: the local backend's provider registers here as
-   * "netns" (providerNameFor(LOCAL) already names it), with a factory from ProviderContext.
-   */
+  /** Node providers by name, each with a factory from ProviderContext. */
   private static final Registry<ProviderContext, NodeProvider> PROVIDERS = Registry.of("node provider",
       Map.<String, Function<ProviderContext, NodeProvider>>of(
           "sim", Backends::simProvider,
+          "netns", Backends::netnsProvider,
           AzureBatchNodeProvider.NAME, Backends::azureBatchProvider));
 
   private Backends() {}
@@ -88,6 +100,49 @@ public final class Backends {
         c.close();
       }
     });
+  }
+
+  /**
+   * The local backend's pools: network namespaces on the cluster's bridge (slipway-local). Each
+   * node runs slipway-node-join with the environment of docs/join-protocol.md: the daemon on the
+   * bridge address, the pool's token file, the cluster's munged ({@code SLIPWAY_MUNGE=shared}: its
+   * socket is a file every namespace reaches) and slipway-node-slurmd as slurmd, which creates the
+   * spool directory and gives slurmd a fresh boot clock.
+   */
+  static NodeProvider netnsProvider(ProviderContext ctx) {
+    ClusterConfig config = ctx.config();
+    SlipwaySettings.LocalSettings local = config.slipway().local();
+    Subnet subnet = Subnet.parse(local.subnet());
+    ClusterHome home = ctx.home();
+    Path bin = home.libexec().resolve("node");
+    Path joinScript = bin.resolve(NodeJoinScript.FILE_NAME);
+    Path slurmd;
+    try {
+      Files.createDirectories(bin);
+      HookInstallCommand.writeAtomically(joinScript, NodeJoinScript.text().getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
+      slurmd = NodeSlurmd.install(bin);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the node scripts into " + bin, e);
+    }
+    String bridge = subnet.address(AddressRole.BRIDGE);
+    ClusterTopology topology = ClusterTopology.fromConfig(config.slurm().options());
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SLIPWAY_JOIN_URLS", "http://" + bridge + ":" + config.slipway().daemonPort());
+    env.put("SLIPWAY_MUNGE", "shared");
+    env.put("SLIPWAY_SLURMD", slurmd.toString());
+    env.put("SLIPWAY_MUNGE_SOCKET", home.dir().resolve("munge").resolve("munge.socket").toString());
+    env.put("SLIPWAY_SLURMD_SPOOL", home.dir().resolve("spool").toString());
+    env.put("SLIPWAY_JOIN_DEADLINE", Long.toString(config.slipway().resumeTimeout().toSeconds()));
+    NetnsProvider.Builder b = NetnsProvider.builder(config.slurm().clusterId(), home.dir(), subnet)
+        .runner(new ProcessCommandRunner()).clock(ctx.clock())
+        // Each pool has its own token file; the provider sets SLIPWAY_POOL_ID per node.
+        .startTask(new StartTaskSpec(List.of("sh", "-c",
+            "SLIPWAY_JOIN_TOKEN_FILE=\"$1/join-token-$SLIPWAY_POOL_ID\" exec sh \"$2\"", "slipway-start-task",
+            home.secrets().toString(), joinScript.toString()), env));
+    for (PoolTopology pool : topology.pools()) {
+      b.pool(NetnsPoolSpec.of(pool.poolId(), pool.maxNodes()).withBootDelay(local.bootDelay()));
+    }
+    return b.build();
   }
 
   /** Azure Batch pools of the elastic partitions, each at its own account URL or credentials.yaml's. */

@@ -52,11 +52,16 @@ public final class ClusterCommand implements Runnable {
   }
 
   static LocalProvisioner provisioner(ClusterConfig config) {
+    return provisioner(config, dev.slipway.local.provision.ControlPlane.NONE);
+  }
+
+  /** With {@code plane}, create installs the hooks and create/start run the daemon, so pools really grow and shrink. */
+  static LocalProvisioner provisioner(ClusterConfig config, dev.slipway.local.provision.ControlPlane plane) {
     if (config.slipway().backend() != Backend.LOCAL) {
       throw new UsageException("slipway cluster supports the local backend only (slipway.backend is "
           + config.slipway().backend().name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
-    return LocalProvisioner.onThisMachine(config, ClusterHome.of(config).dir(), new ProcessCommandRunner());
+    return LocalProvisioner.onThisMachine(config, ClusterHome.of(config).dir(), new ProcessCommandRunner(), plane);
   }
 
   /** Renders provisioning events as progress lines: {@code [3/9] create bridge ...}, details indented. */
@@ -77,7 +82,7 @@ public final class ClusterCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     LocalProvisioner provisioner() {
-      return ClusterCommand.provisioner(configOptions.load().config());
+      return ClusterCommand.provisioner(configOptions.load().config(), new LocalControlPlane(configOptions));
     }
 
     PrintWriter out() {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
       SimulateCommand.class,
       HookCommand.class,
       ClusterCommand.class,
+      DemoCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

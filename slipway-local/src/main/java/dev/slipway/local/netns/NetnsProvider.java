@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  *
  * <p>On start the provider re-reads what exists: node directories of its pools whose namespaces
  * are in {@code ip netns list}. Nodes interrupted while being created or removed are removed;
- * namespaces of this cluster without a node directory are deleted. The pools' targets start as
+ * namespaces of this cluster without a node directory are deleted, except those whose owner holds an
+ * infrastructure address (a local cluster's controllers and login nodes). The pools' targets start as
  * the number of nodes found. {@link #close()} keeps the nodes (a daemon restart must not kill the
  * cluster); {@link #destroy()} removes every node and the network.
  *
@@ -301,7 +302,10 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
       }
     }
     for (String ns : namespaces) {
-      if (!known.contains(ns)) {
+      String owner = ns.substring(network.namespacePrefix().length());
+      // Controllers and login nodes of a local cluster share the prefix; they are the provisioner's.
+      boolean infrastructure = addresses.heldBy(owner).map(e -> e.role() == AddressRole.INFRASTRUCTURE).orElse(false);
+      if (!known.contains(ns) && !infrastructure) {
         try {
           network.stopProcesses(ns, removalGrace);
         } catch (InterruptedException e) {

@@ -58,9 +58,16 @@ public final class LocalProvisioner implements Provisioner {
   private final SecureRandom random;
   private final Duration answerTimeout;
   private final LocalNetwork network;
+  private final ControlPlane controlPlane;
 
   public LocalProvisioner(ClusterConfig config, Path clusterDir, CommandRunner runner, InstantSource clock, Pause pause,
       Procfs procfs, SecureRandom random, Duration answerTimeout) {
+    this(config, clusterDir, runner, clock, pause, procfs, random, answerTimeout, ControlPlane.NONE);
+  }
+
+  public LocalProvisioner(ClusterConfig config, Path clusterDir, CommandRunner runner, InstantSource clock, Pause pause,
+      Procfs procfs, SecureRandom random, Duration answerTimeout, ControlPlane controlPlane) {
+    this.controlPlane = controlPlane;
     this.config = config;
     this.paths = new ClusterPaths(clusterDir);
     this.runner = runner;
@@ -74,8 +81,13 @@ public final class LocalProvisioner implements Provisioner {
 
   /** The real thing: processes, /proc, the wall clock. */
   public static LocalProvisioner onThisMachine(ClusterConfig config, Path clusterDir, CommandRunner runner) {
+    return onThisMachine(config, clusterDir, runner, ControlPlane.NONE);
+  }
+
+  /** The real thing with Slipway's hooks and daemon, so the cluster's elastic pools grow and shrink. */
+  public static LocalProvisioner onThisMachine(ClusterConfig config, Path clusterDir, CommandRunner runner, ControlPlane controlPlane) {
     return new LocalProvisioner(config, clusterDir, runner, InstantSource.system(), Pause.REAL, Procfs.REAL, new SecureRandom(),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60), controlPlane);
   }
 
   public ClusterPaths paths() {
@@ -137,13 +149,21 @@ public final class LocalProvisioner implements Provisioner {
   List<ProvisionStep> createSteps() {
     List<ProvisionStep> steps = new ArrayList<>(List.of(new PrepareDirectories(), new GenerateMungeKey(random), new CreateNetwork(),
         new RenderSlurmConfig(), new PrepareLogin()));
+    if (controlPlane.present()) {
+      steps.add(new InstallHooks(controlPlane));
+    }
     steps.addAll(startSteps());
     return steps;
   }
 
   /** The steps of {@code start}: the processes, on what create made. */
   List<ProvisionStep> startSteps() {
-    return List.of(new StartMunge(), new StartAccounting(random), new StartControllers(), new StartLoginNodes(), new WaitForControllers(answerTimeout));
+    List<ProvisionStep> steps = new ArrayList<>(List.of(new StartMunge(), new StartAccounting(random), new StartControllers(),
+        new StartLoginNodes(), new WaitForControllers(answerTimeout)));
+    if (controlPlane.present()) {
+      steps.add(new StartSlipwayDaemon(controlPlane));
+    }
+    return steps;
   }
 
   public String phase() {

@@ -58,6 +58,22 @@ class NetnsProviderRestartIT {
   }
 
   @Test
+  void start_keepsTheNamespacesOfInfrastructureAddresses_andDeletesOtherStrayNamespacesOfTheCluster() throws Exception {
+    LocalNetwork network = new LocalNetwork(cluster, subnet, NetnsHost.RUNNER, InstantSource.system(), Pause.REAL);
+    network.ensureBridge();
+    AddressBook book = new AddressBook(dir.resolve("network").resolve("addresses"), subnet);
+    int login = book.allocate(AddressRole.INFRASTRUCTURE, "c1-login-vm000");
+    network.createNamespace(network.namespaceName("c1-login-vm000"), login);
+    int stray = book.allocate(AddressRole.COMPUTE, "cpu-99");
+    network.createNamespace(network.namespaceName("cpu-99"), stray);
+
+    try (NetnsProvider p = provider()) {
+      assertThat(network.namespaces()).as("a local cluster's login node is the provisioner's, not an orphan node")
+          .contains(network.namespaceName("c1-login-vm000")).doesNotContain(network.namespaceName("cpu-99"));
+    }
+  }
+
+  @Test
   void restart_adoptsTheNodesThatExistAndRemovalKeepsTheirLogs() throws Exception {
     NetnsProvider first = provider();
     first.pools().get(0).resize(new PoolTarget(2, 0));

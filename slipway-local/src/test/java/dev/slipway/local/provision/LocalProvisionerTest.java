@@ -94,6 +94,9 @@ class LocalProvisionerTest {
         String login = line.replaceAll("(?s).*hostname '([^']*)'.*", "$1");
         writePid(tmp.resolve("cluster/infra/" + login + "/run/sshd.pid").toString(), "sshd");
       }
+      if (command.get(0).equals("setsid")) { // the slipway daemon: the shell writes its pid, then execs java
+        writePid(command.get(6), "java");
+      }
       if (line.endsWith("scontrol ping")) {
         return new Result(0, "Slurmctld(primary) at t1-controller-vm000 is UP\nSlurmctld(backup) at t1-controller-vm001 is UP\n", "");
       }
@@ -122,7 +125,53 @@ class LocalProvisionerTest {
   final FakeMachine machine = new FakeMachine();
   final List<EngineEvent> events = new ArrayList<>();
 
+  /** Records what the provisioner asks of Slipway's own half. */
+  static final class RecordingControlPlane implements ControlPlane {
+    final List<String> calls = new ArrayList<>();
+
+    @Override
+    public void installHooks(Path libexec, String wakeUrl) {
+      calls.add("hooks " + libexec + " " + wakeUrl);
+    }
+
+    @Override
+    public List<String> daemonCommand(String listenAddress, int port, List<String> confServers) {
+      calls.add("daemon " + listenAddress + " " + port + " " + confServers);
+      return List.of("slipway-test-daemon", listenAddress);
+    }
+  }
+
+  @Test
+  void create_withAControlPlane_installsHooksBeforeSlurmctld_startsTheDaemonLast_andSuspendStopsItFirst() throws Exception {
+    RecordingControlPlane plane = new RecordingControlPlane();
+    LocalProvisioner p = provisioner(plane);
+    p.create(events::add);
+
+    assertThat(plane.calls).containsExactly(
+        "hooks " + tmp.resolve("cluster/libexec") + " http://10.214.5.1:6820/v1/wake",
+        "daemon 10.214.5.1 6820 [10.214.5.2:6817, 10.214.5.3:6817]");
+    int daemon = machine.indexOf("setsid -f sh -c");
+    assertThat(machine.indexOf("hostname 't1-controller-vm000'")).isLessThan(daemon);
+    assertThat(machine.commands.get(daemon)).endsWith("slipway-test-daemon 10.214.5.1");
+    Path pidFile = tmp.resolve("cluster/daemon/slipway-daemon.pid");
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    assertThat(machine.processes).containsEntry(pid, "java");
+
+    int before = machine.commands.size();
+    p.suspend(events::add);
+    List<String> stops = machine.commands.subList(before, machine.commands.size()).stream().filter(c -> c.startsWith("kill -TERM")).toList();
+    assertThat(stops.get(0)).isEqualTo("kill -TERM " + pid);
+    assertThat(machine.processes).doesNotContainKey(pid);
+
+    p.start(events::add);
+    assertThat(plane.calls).hasSize(3).last().asString().startsWith("daemon ");
+  }
+
   LocalProvisioner provisioner() throws Exception {
+    return provisioner(ControlPlane.NONE);
+  }
+
+  LocalProvisioner provisioner(ControlPlane plane) throws Exception {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path conf = Files.createDirectories(tmp.resolve("conf"));
     Files.writeString(conf.resolve("slurm.yaml"), """
@@ -160,7 +209,7 @@ class LocalProvisionerTest {
     AtomicLong millis = new AtomicLong();
     InstantSource clock = () -> Instant.ofEpochMilli(millis.addAndGet(50));
     return new LocalProvisioner(config, tmp.resolve("cluster"), machine, clock, d -> {}, pid -> Optional.ofNullable(machine.processes.get(pid)),
-        new SecureRandom(), Duration.ofSeconds(5));
+        new SecureRandom(), Duration.ofSeconds(5), plane);
   }
 
   @Test

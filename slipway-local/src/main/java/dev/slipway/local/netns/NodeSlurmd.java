@@ -1,0 +1,109 @@
+package dev.slipway.local.netns;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * {@code slipway-node-slurmd}, what a netns node's join script runs as {@code SLIPWAY_SLURMD}
+ * (docs/local-backend.md, "Elastic compute nodes"). It runs inside the node (network, UTS and time
+ * namespaces of the start task) and starts slurmd in new UTS (host name = the Slurm host), time and
+ * mount namespaces:
+ *
+ * <ul>
+ *   <li>creates the host's spool directory {@code $SLIPWAY_SLURMD_SPOOL/<host>}: slurmd does not
+ *       create {@code SlurmdSpoolDir=.../%n} and never gets going without it (feasibility report,
+ *       gotcha 2);
+ *   <li>starts slurmd in a <em>new</em> time namespace whose boot clock starts more than one second
+ *       after now. The node's own boot clock started after the node was requested, but the host it
+ *       joins as may have been resumed later than that (a node claimed for a newer resume), and
+ *       slurmctld ignores a registration whose boot time is before the resume (gotcha 1; the
+ *       arithmetic is NodeLauncher's with the join instant as request instant).
+ *   <li>with {@code SLIPWAY_MUNGE_SOCKET}, runs slurmd in a private mount namespace where that
+ *       socket (the cluster's munged) is bind-mounted at munge's default path: a configless slurmd
+ *       fetches its configuration before it has read {@code AuthInfo=socket=...}, so it would
+ *       otherwise ask the machine's default munged, which does not hold the cluster's key. Nothing
+ *       is mounted in the host's namespace.
+ * </ul>
+ *
+ * <p>Time namespace offsets are relative to the host's clock, not the parent namespace's, so the
+ * script adds back the node's own offset ({@code /proc/self/timens_offsets}) to get the host's
+ * uptime h, and uses {@code M = floor(h) + 2}: the new clock reads zero at {@code now + (M - h)},
+ * more than one second from now (h is read truncated to hundredths). The kernel refuses an offset
+ * that makes the clock negative, so it sleeps 2 s first, which also lets that instant pass.
+ */
+public final class NodeSlurmd {
+  public static final String FILE_NAME = "slipway-node-slurmd";
+
+  private NodeSlurmd() {}
+
+  public static String text() {
+    return """
+        #!/bin/sh
+        # slipway-node-slurmd: slurmd for a netns node. Written by Slipway; do not edit.
+        # Usage (from slipway-node-join): slipway-node-slurmd -N HOST --conf-server SERVERS
+        set -eu
+        host=
+        prev=
+        for a in "$@"; do
+          if [ "$prev" = "-N" ]; then host=$a; fi
+          prev=$a
+        done
+        if [ -z "$host" ]; then
+          echo "slipway-node-slurmd: no -N HOST given" >&2
+          exit 2
+        fi
+        spool=${SLIPWAY_SLURMD_SPOOL:?SLIPWAY_SLURMD_SPOOL is not set}
+        mkdir -p "$spool/$host"
+        own=0
+        if [ -r /proc/self/timens_offsets ]; then
+          own=$(awk '$1 == "boottime" { print $2 }' /proc/self/timens_offsets)
+        fi
+        up=$(awk '{ split($1, p, "."); print p[1] }' /proc/uptime)
+        m=$((up - own + 2))
+        sleep 2
+        sock=${SLIPWAY_MUNGE_SOCKET:-}
+        mnt=
+        if [ -n "$sock" ]; then mnt="--mount --propagation private"; fi
+        # New UTS namespace: jobs' hostname prints the Slurm host, not the provider's node id.
+        # With a socket: slurmd fetches its configuration (configless) through munge's default
+        # socket before it knows AuthInfo, so in a private mount namespace the cluster's is put there.
+        exec unshare $mnt --uts --time --fork --boottime "-$m" -- sh -c '
+          set -eu
+          host=$1
+          sock=$2
+          shift 2
+          hostname "$host"
+          if [ -n "$sock" ]; then
+            if [ -d /run/munge ]; then
+              mount -t tmpfs -o mode=0755 slipway-munge /run/munge
+            else
+              mount -t tmpfs -o mode=0755 slipway-run /run
+              mkdir /run/munge
+            fi
+            : > /run/munge/munge.socket.2
+            mount --bind "$sock" /run/munge/munge.socket.2
+          fi
+          exec "${SLIPWAY_SLURMD_PROGRAM:-slurmd}" "$@"
+        ' slipway-node-slurmd "$host" "$sock" "$@"
+        """;
+  }
+
+  /** Writes the script to {@code dir}, mode 0755, replacing an older one atomically. */
+  public static Path install(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path target = dir.resolve(FILE_NAME);
+    Path tmp = Files.createTempFile(dir, "." + FILE_NAME + ".", ".tmp");
+    try {
+      Files.writeString(tmp, text(), StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return target;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.slipway.local.netns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.slurm.CommandRunner;
+import dev.slipway.slurm.ProcessCommandRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * slipway-node-slurmd for real (root, util-linux with time namespaces): a recorder stands in for
+ * slurmd and writes what it sees.
+ */
+class NodeSlurmdIT {
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void requireMachine() {
+    NetnsHost.assumeUsable();
+  }
+
+  @Test
+  void startsSlurmdAsTheHost_withAFreshBootClock_itsSpoolDir_andTheClusterMungeSocketAtTheDefaultPath() throws Exception {
+    Path script = NodeSlurmd.install(tmp.resolve("bin"));
+    Path socket = tmp.resolve("cluster-munge.socket");
+    Files.writeString(socket, "cluster munge marker\n");
+    Path seen = tmp.resolve("seen");
+    Path recorder = tmp.resolve("fake-slurmd");
+    Files.writeString(recorder, """
+        #!/bin/sh
+        { hostname; cut -d' ' -f1 /proc/uptime; cat /run/munge/munge.socket.2; echo "$@"; } > "%s"
+        """.formatted(seen));
+    recorder.toFile().setExecutable(true);
+    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
+        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(), "SLIPWAY_MUNGE_SOCKET", socket.toString()))
+        .run(List.of("sh", script.toString(), "-N", "gpu-3", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> lines = Files.readAllLines(seen);
+    assertThat(lines.get(0)).isEqualTo("gpu-3");
+    assertThat(Double.parseDouble(lines.get(1))).as("uptime seen by slurmd").isLessThan(2.0);
+    assertThat(lines.get(2)).isEqualTo("cluster munge marker");
+    assertThat(lines.get(3)).isEqualTo("-N gpu-3 --conf-server 10.0.0.2:6817");
+    assertThat(tmp.resolve("spool").resolve("gpu-3")).isDirectory();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("nothing is mounted in the host's namespace")
+        .doesNotContain(socket.toString()).doesNotContain("slipway-munge").doesNotContain("slipway-run");
+  }
+}
