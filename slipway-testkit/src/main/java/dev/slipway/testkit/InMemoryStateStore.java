@@ -45,6 +45,7 @@ public final class InMemoryStateStore implements StateStore {
     List<HostIntent> out = new ArrayList<>();
     long next = seq;
     for (IntentRequest r : requests) {
+      r.requireValid();
       out.add(new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), ++next, at, r.jobIds()));
     }
     seq = next;

@@ -188,7 +188,7 @@ public final class AzureStorageStateStore implements StateStore {
   public List<HostIntent> recordIntents(Collection<IntentRequest> requests, Instant at) {
     Objects.requireNonNull(requests, "requests");
     Objects.requireNonNull(at, "at");
-    List<IntentRequest> all = List.copyOf(requests.stream().map(AzureStorageStateStore::validated).toList());
+    List<IntentRequest> all = List.copyOf(requests.stream().map(r -> Objects.requireNonNull(r, "intent request").requireValid()).toList());
     List<HostIntent> recorded = new ArrayList<>(all.size());
     for (int from = 0; from < all.size(); from += ROWS_PER_TRANSACTION) {
       List<IntentRequest> chunk = all.subList(from, Math.min(all.size(), from + ROWS_PER_TRANSACTION));
@@ -206,23 +206,6 @@ public final class AzureStorageStateStore implements StateStore {
       })));
     }
     return List.copyOf(recorded);
-  }
-
-  private static IntentRequest validated(IntentRequest r) {
-    Objects.requireNonNull(r, "intent request");
-    Objects.requireNonNull(r.host(), "host");
-    Objects.requireNonNull(r.poolId(), "poolId");
-    Objects.requireNonNull(r.intent(), "intent");
-    Objects.requireNonNull(r.source(), "source");
-    if (r.host().isBlank()) {
-      throw new IllegalArgumentException("blank host in intent request " + r);
-    }
-    for (String job : r.jobIds()) {
-      if (job.contains("\n")) {
-        throw new IllegalArgumentException("job id contains a line break: " + job.replace("\n", "\\n"));
-      }
-    }
-    return r;
   }
 
   @Override

@@ -197,7 +197,7 @@ public final class SqliteStateStore implements StateStore {
                     for (IntentRequest r : batch) {
                       // Validated inside the transaction on purpose: a bad request rolls back the
                       // ones before it, which is what makes the batch all-or-nothing.
-                      checkIntentRequest(r);
+                      Objects.requireNonNull(r, "intent request").requireValid();
                       seq++;
                       HostIntent intent = new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), seq, stored, r.jobIds());
                       p.setString(1, intent.host());
@@ -214,22 +214,6 @@ public final class SqliteStateStore implements StateStore {
                   setCounter("intent_seq", seq);
                   return List.copyOf(recorded);
                 }));
-  }
-
-  private static void checkIntentRequest(IntentRequest r) {
-    Objects.requireNonNull(r, "intent request");
-    Objects.requireNonNull(r.host(), "host");
-    Objects.requireNonNull(r.poolId(), "poolId");
-    Objects.requireNonNull(r.intent(), "intent");
-    Objects.requireNonNull(r.source(), "source");
-    if (r.host().isBlank()) {
-      throw new IllegalArgumentException("blank host in intent request " + r);
-    }
-    for (String job : r.jobIds()) {
-      if (job.contains(JOB_ID_SEPARATOR)) {
-        throw new IllegalArgumentException("job id contains a line break: " + job.replace("\n", "\\n"));
-      }
-    }
   }
 
   @Override
