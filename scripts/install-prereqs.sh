@@ -30,6 +30,8 @@ declare -A need=(
   [sshd]=openssh-server
   [ssh]=openssh-client
   [curl]=curl
+  # Tests only: the Azure bootstrap's rendered user-data is checked with `cloud-init schema`.
+  [cloud-init]=cloud-init
 )
 
 missing=()
