@@ -24,6 +24,7 @@ import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
 import dev.slipway.config.SlipwaySettings;
 import dev.slipway.local.netns.AddressRole;
+import dev.slipway.local.provision.ComputeNodeAccess;
 import dev.slipway.local.netns.NetnsPoolSpec;
 import dev.slipway.local.netns.NetnsProvider;
 import dev.slipway.local.netns.NodeSlurmd;
@@ -133,6 +134,8 @@ public final class Backends {
     env.put("SLIPWAY_MUNGE_SOCKET", home.dir().resolve("munge").resolve("munge.socket").toString());
     env.put("SLIPWAY_SLURMD_SPOOL", home.dir().resolve("spool").toString());
     env.put("SLIPWAY_JOIN_DEADLINE", Long.toString(config.slipway().resumeTimeout().toSeconds()));
+    // Shared volumes and the node's sshd with pam_slurm_adopt (slipway-node-slurmd does both).
+    env.putAll(ComputeNodeAccess.nodeEnvironment(config, home.dir()));
     NetnsProvider.Builder b = NetnsProvider.builder(config.slurm().clusterId(), home.dir(), subnet)
         .runner(new ProcessCommandRunner()).clock(ctx.clock())
         // Each pool has its own token file; the provider sets SLIPWAY_POOL_ID per node.

@@ -247,7 +247,8 @@ public final class ClusterCommand implements Runnable {
 
   @Command(name = "ssh", description = {
       "Open a shell (or run COMMAND) on a login node (ssh with the cluster user's key),",
-      "a controller or a compute host (entering its namespaces)."})
+      "a controller (entering its namespaces) or a compute host (ssh; pam_slurm_adopt admits",
+      "the cluster user only while a job of theirs runs there)."})
   static final class Ssh extends Base {
     enum Target {
       login,
@@ -289,9 +290,12 @@ public final class ClusterCommand implements Runnable {
         }
         case node -> {
           String h = host.orElseThrow(() -> new UsageException("'cluster ssh node' needs --host HOST"));
-          long pid = p.processOnHost(h).orElseThrow(() -> new UnreachableException("no running compute host " + h, null));
-          argv.addAll(List.of("nsenter", "-t", Long.toString(pid), "-n", "-u", "--", "env", "SLURM_CONF=" + p.paths().slurmConf()));
-          argv.addAll(command.isEmpty() ? List.of("/bin/bash", "-l") : command);
+          // The node's own sshd: pam_slurm_adopt lets the cluster user in only while a job of theirs runs there.
+          String address = p.addressOfHost(h).orElseThrow(() -> new UnreachableException("no running compute host " + h, null));
+          argv.addAll(List.of("ssh", "-i", p.userPrivateKey().toString(), "-o", "IdentitiesOnly=yes",
+              "-o", "UserKnownHostsFile=" + p.paths().knownHosts(), "-o", "StrictHostKeyChecking=yes",
+              config.slurm().login().ssh().username() + "@" + address));
+          argv.addAll(command);
         }
       }
       return new ProcessBuilder(argv).inheritIO().start().waitFor();

@@ -297,6 +297,9 @@ public final class SlurmConfRenderer {
     c.blank();
     c.set("MpiDefault", "none");
     c.set("ProctrackType", "proctrack/cgroup");
+    // Every job gets an extern step on each of its nodes: pam_slurm_adopt moves a user's ssh
+    // session into it, and refuses users without one.
+    c.set("PrologFlags", "Contain");
     c.set("TaskPlugin", shared ? "task/none" : "task/cgroup,task/affinity");
     c.set("SchedulerType", "sched/backfill");
     c.set("SelectType", "select/cons_tres");

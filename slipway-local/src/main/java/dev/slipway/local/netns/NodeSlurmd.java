@@ -27,6 +27,15 @@ import java.nio.file.attribute.PosixFilePermissions;
  *       fetches its configuration before it has read {@code AuthInfo=socket=...}, so it would
  *       otherwise ask the machine's default munged, which does not hold the cluster's key. Nothing
  *       is mounted in the host's namespace.
+ *   <li>with {@code SLIPWAY_NODE_MOUNTS} (lines {@code SOURCE<TAB>TARGET}), bind-mounts each of the
+ *       cluster's shared volumes at its mount_path in that mount namespace, so jobs on the node and
+ *       the login nodes see the same files.
+ *   <li>with {@code SLIPWAY_NODE_SSHD_CONFIG}, starts the node's own sshd in the same namespaces
+ *       (host name, mounts) before slurmd, with {@code SLIPWAY_NODE_SSHD_PAM} bind-mounted over
+ *       /etc/pam.d/sshd in the private mount namespace (the host's file is never touched) and
+ *       {@code SLURM_CONF=$SLIPWAY_NODE_SLURM_CONF} in its environment, which pam_slurm_adopt reads
+ *       to find the node's slurmd spool. Its pid file is {@code $SLIPWAY_NODE_DIR/sshd.pid}; it
+ *       lives in the node's network namespace, so removing the node stops it by PID with the rest.
  * </ul>
  *
  * <p>Time namespace offsets are relative to the host's clock, not the parent namespace's, so the
@@ -46,6 +55,9 @@ public final class NodeSlurmd {
         # slipway-node-slurmd: slurmd for a netns node. Written by Slipway; do not edit.
         # Usage (from slipway-node-join): slipway-node-slurmd -N HOST --conf-server SERVERS
         set -eu
+        # The daemon may run with a strict umask; the spool must be traversable by every job's
+        # user (slurmstepd execs the batch script from it as that user).
+        umask 022
         host=
         prev=
         for a in "$@"; do
@@ -67,7 +79,10 @@ public final class NodeSlurmd {
         sleep 2
         sock=${SLIPWAY_MUNGE_SOCKET:-}
         mnt=
-        if [ -n "$sock" ]; then mnt="--mount --propagation private"; fi
+        if [ -n "$sock" ] || [ -n "${SLIPWAY_NODE_MOUNTS:-}" ] || [ -n "${SLIPWAY_NODE_SSHD_CONFIG:-}" ]; then
+          mnt="--mount --propagation private"
+        fi
+        nodedir=${SLIPWAY_NODE_DIR:-$spool/$host}
         # New UTS namespace: jobs' hostname prints the Slurm host, not the provider's node id.
         # With a socket: slurmd fetches its configuration (configless) through munge's default
         # socket before it knows AuthInfo, so in a private mount namespace the cluster's is put there.
@@ -75,20 +90,44 @@ public final class NodeSlurmd {
           set -eu
           host=$1
           sock=$2
-          shift 2
+          nodedir=$3
+          shift 3
           hostname "$host"
+          ownrun=
           if [ -n "$sock" ]; then
             if [ -d /run/munge ]; then
               mount -t tmpfs -o mode=0755 slipway-munge /run/munge
             else
               mount -t tmpfs -o mode=0755 slipway-run /run
               mkdir /run/munge
+              ownrun=1
             fi
             : > /run/munge/munge.socket.2
             mount --bind "$sock" /run/munge/munge.socket.2
           fi
+          tab=$(printf "\\t")
+          printf "%s\\n" "${SLIPWAY_NODE_MOUNTS:-}" | while IFS="$tab" read -r src dst; do
+            [ -n "$src" ] || continue
+            mount --bind "$src" "$dst"
+          done
+          cfg=${SLIPWAY_NODE_SSHD_CONFIG:-}
+          if [ -n "$cfg" ]; then
+            # sshd insists on its privilege separation directory; on a private /run it is made
+            # here, else the provisioner made the host one (never created from a node). A node
+            # whose sshd fails still runs jobs, so that is reported, not fatal.
+            if [ -n "$ownrun" ]; then mkdir -m 0755 /run/sshd; fi
+            if [ -d /run/sshd ]; then
+              mount --bind "${SLIPWAY_NODE_SSHD_PAM:?SLIPWAY_NODE_SSHD_PAM is not set}" /etc/pam.d/sshd
+              mkdir -p "$nodedir/logs"
+              env SLURM_CONF="${SLIPWAY_NODE_SLURM_CONF:-/etc/slurm/slurm.conf}" "${SLIPWAY_SSHD_PROGRAM:-/usr/sbin/sshd}" \\
+                -f "$cfg" -o "PidFile=$nodedir/sshd.pid" -E "$nodedir/logs/sshd.log" \\
+                || echo "slipway-node-slurmd: sshd did not start on $host (see $nodedir/logs/sshd.log)" >&2
+            else
+              echo "slipway-node-slurmd: /run/sshd is missing; no sshd on $host" >&2
+            fi
+          fi
           exec "${SLIPWAY_SLURMD_PROGRAM:-slurmd}" "$@"
-        ' slipway-node-slurmd "$host" "$sock" "$@"
+        ' slipway-node-slurmd "$host" "$sock" "$nodedir" "$@"
         """;
   }
 

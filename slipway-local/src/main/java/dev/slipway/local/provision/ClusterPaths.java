@@ -115,6 +115,16 @@ public record ClusterPaths(Path dir) {
     return dir.resolve("ssh").resolve("authorized_keys");
   }
 
+  /** What every compute node's sshd reads: its configuration and PAM service (pam_slurm_adopt). */
+  public Path computeSsh() {
+    return dir.resolve("ssh").resolve("compute");
+  }
+
+  /** The host key every compute node's sshd presents (one per cluster; known_hosts pins it for the compute addresses). */
+  public Path computeHostKey() {
+    return ssh().resolve("compute_host_ed25519_key");
+  }
+
   public Path home() {
     return dir.resolve("home");
   }

@@ -119,6 +119,21 @@ public final class LocalProvisioner implements Provisioner {
     return Optional.empty();
   }
 
+  /**
+   * The address of compute host {@code host} on the cluster's bridge (its namespace's {@code eth0}),
+   * where its sshd listens; what {@code slipway cluster ssh node} connects to.
+   */
+  public Optional<String> addressOfHost(String host) {
+    Optional<Long> pid = processOnHost(host);
+    if (pid.isEmpty()) {
+      return Optional.empty();
+    }
+    CommandRunner.Result r = runner.run(List.of("nsenter", "-t", Long.toString(pid.get()), "-n", "ip", "-4", "-o", "addr", "show",
+        "dev", "eth0"), Duration.ofSeconds(10));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\binet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(r.stdout());
+    return r.ok() && m.find() ? Optional.of(m.group(1)) : Optional.empty();
+  }
+
   /** Log files of a controller or login node by name, of a compute host's slurmd, or (empty) of the cluster's controllers and services. */
   public List<Path> logFiles(Optional<String> host) {
     ProvisionContext c = context(EventSink.NONE);
@@ -148,7 +163,7 @@ public final class LocalProvisioner implements Provisioner {
   /** The steps of {@code create}, in order. */
   List<ProvisionStep> createSteps() {
     List<ProvisionStep> steps = new ArrayList<>(List.of(new PrepareDirectories(), new GenerateMungeKey(random), new CreateNetwork(),
-        new RenderSlurmConfig(), new PrepareLogin()));
+        new RenderSlurmConfig(), new PrepareLogin(), new PrepareComputeNodes()));
     if (controlPlane.present()) {
       steps.add(new InstallHooks(controlPlane));
     }

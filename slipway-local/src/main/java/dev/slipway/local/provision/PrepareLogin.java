@@ -37,7 +37,10 @@ final class PrepareLogin implements ProvisionStep {
     if (!c.tryRun(List.of("id", "-u", user)).ok()) {
       Path home = p.home().resolve(user);
       c.ledger.record(Ledger.Entry.of("user", user));
-      c.run(List.of("useradd", "--no-create-home", "--home-dir", home.toString(), "--shell", "/bin/bash", "--user-group", user));
+      // Password '*' rather than useradd's '!': both refuse every password, but sshd without PAM
+      // takes '!' for a locked account and refuses the user's key too.
+      c.run(List.of("useradd", "--no-create-home", "--home-dir", home.toString(), "--shell", "/bin/bash", "--user-group",
+          "--password", "*", user));
       try {
         Files.createDirectories(home);
       } catch (IOException e) {

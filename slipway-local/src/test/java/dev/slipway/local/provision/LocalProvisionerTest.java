@@ -231,7 +231,7 @@ class LocalProvisionerTest {
     assertThat(ctl).contains("mount --bind '" + tmp.resolve("cluster/shared/shared") + "' '" + tmp.resolve("mnt") + "'");
     assertThat(p.phase()).isEqualTo("running");
     assertThat(events).filteredOn(e -> e.kind().equals("provision.step")).extracting(e -> e.attributes().get("step"))
-        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
   }
 
   @Test
