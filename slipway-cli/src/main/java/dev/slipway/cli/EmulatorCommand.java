@@ -1,6 +1,8 @@
 package dev.slipway.cli;
 
 import dev.slipway.azure.batch.emulator.BatchEmulator;
+import dev.slipway.azure.batch.emulator.EmulatedNodeBackend;
+import dev.slipway.cli.emulator.NetnsEmulatorNodes;
 import dev.slipway.azure.batch.emulator.TimedNodeBackend;
 import dev.slipway.model.Secret;
 import java.io.IOException;
@@ -37,6 +39,8 @@ public final class EmulatorCommand implements Runnable {
   public static final class Batch implements Callable<Integer> {
     enum Auth { sharedkey, bearer, none }
 
+    enum NodeBackend { timed, netns }
+
     @Option(names = "--port", defaultValue = "0", description = "Port on 127.0.0.1 (default: 0, any free port).")
     int port;
 
@@ -58,6 +62,17 @@ public final class EmulatorCommand implements Runnable {
     @Option(names = "--page-size", defaultValue = "1000", description = "Largest page a list returns, 1-1000 (default: ${DEFAULT-VALUE}).")
     int pageSize;
 
+    @Option(names = "--backend", defaultValue = "timed",
+        description = "What stands behind the nodes: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). timed: states on a clock "
+            + "(--boot-seconds); netns: each node is a network namespace on the -c cluster's bridge running its pool's start task (root).")
+    NodeBackend backend;
+
+    @Option(names = "--removal-grace-seconds", defaultValue = "5",
+        description = "With --backend netns: seconds between SIGTERM and SIGKILL when a node is removed (default: ${DEFAULT-VALUE}).")
+    int removalGraceSeconds;
+
+    @picocli.CommandLine.Mixin ConfigOptions config;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -77,10 +92,23 @@ public final class EmulatorCommand implements Runnable {
           throw new UsageException("--key must be base64");
         }
       }
+      if (removalGraceSeconds < 0) throw new UsageException("--removal-grace-seconds must be >= 0, got " + removalGraceSeconds);
       Duration phase = Duration.ofSeconds(bootSeconds);
       InstantSource clock = InstantSource.system();
-      TimedNodeBackend backend = new TimedNodeBackend(clock, new TimedNodeBackend.Timings(phase, phase, phase, Duration.ofSeconds(Math.min(bootSeconds, 10))));
-      BatchEmulator.Settings settings = BatchEmulator.Settings.of(account, clock, backend).withMaxPageSize(pageSize).withPort(port);
+      Optional<NetnsEmulatorNodes> netns = backend == NodeBackend.netns
+          ? Optional.of(NetnsEmulatorNodes.open(config.load().config(), account, clock, Duration.ofSeconds(removalGraceSeconds)))
+          : Optional.empty();
+      EmulatedNodeBackend nodes = netns.<EmulatedNodeBackend>map(NetnsEmulatorNodes::backend)
+          .orElseGet(() -> new TimedNodeBackend(clock, new TimedNodeBackend.Timings(phase, phase, phase, Duration.ofSeconds(Math.min(bootSeconds, 10)))));
+      try {
+        return serve(nodes, clock, netns);
+      } finally {
+        netns.ifPresent(NetnsEmulatorNodes::close);
+      }
+    }
+
+    private int serve(EmulatedNodeBackend nodes, InstantSource clock, Optional<NetnsEmulatorNodes> netns) {
+      BatchEmulator.Settings settings = BatchEmulator.Settings.of(account, clock, nodes).withMaxPageSize(pageSize).withPort(port);
       Optional<String> printedKey = Optional.empty();
       Optional<String> printedToken = Optional.empty();
       switch (auth) {
@@ -113,6 +141,8 @@ public final class EmulatorCommand implements Runnable {
         printedKey.ifPresent(k -> out.println("key:     " + k));
         printedToken.ifPresent(t -> out.println("token:   " + t));
         if (auth == Auth.none) out.println("auth:    none");
+        netns.ifPresent(n -> out.println("nodes:   network namespaces on bridge " + n.backend().network().bridgeName() + " ("
+            + n.backend().network().subnet() + "), files in " + n.nodesDir()));
         out.println("Press Ctrl-C to stop.");
         out.flush();
         try {

@@ -2,6 +2,8 @@ package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.slipway.azure.batch.AzureBatchNodeProvider;
+import dev.slipway.cli.emulator.SimulatedBatchFront;
 import dev.slipway.config.ConfigException;
 import dev.slipway.config.ConfigLoader;
 import dev.slipway.config.ConfigProblem;
@@ -67,6 +69,11 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Also run Batch Shipyard's algorithm on the same trace and seed, and report both side by side with ratios.")
   boolean baseline;
 
+  @Option(names = "--provider", paramLabel = "sim|azure-batch",
+      description = "What the engine talks to: the simulated cloud (sim, default) or the azure-batch provider over HTTP to a Batch "
+          + "emulator on loopback whose nodes are the simulated cloud's (azure-batch).")
+  String provider = "sim";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -86,8 +93,19 @@ final class SimulateCommand implements Callable<Integer> {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
+    if (!provider.equals("sim") && !provider.equals(AzureBatchNodeProvider.NAME)) {
+      throw new UsageException("--provider must be sim or " + AzureBatchNodeProvider.NAME + ", got '" + provider + "'");
+    }
     SimulationSettings settings = stateDir.map(SimulationSettings.DEFAULTS::withStateDir).orElse(SimulationSettings.DEFAULTS);
-    SimulationReport report = new Simulation(scenario, partitions, settings, seed.orElse(scenario.seed())).run();
+    Optional<BatchRun> batch = Optional.empty();
+    SimulationReport report;
+    if (provider.equals(AzureBatchNodeProvider.NAME)) {
+      BatchRun run = runThroughBatch(scenario, partitions, settings, seed.orElse(scenario.seed()));
+      batch = Optional.of(run);
+      report = run.report();
+    } else {
+      report = new Simulation(scenario, partitions, settings, seed.orElse(scenario.seed())).run();
+    }
     Optional<ShipyardBaseline.Report> shipyard = baseline
         ? Optional.of(new ShipyardBaseline(scenario, partitions, settings, seed.orElse(scenario.seed())).run())
         : Optional.empty();
@@ -95,13 +113,52 @@ final class SimulateCommand implements Callable<Integer> {
     if (output == Format.json) {
       Map<String, Object> json = report.toMap();
       shipyard.ifPresent(b -> json.putAll(comparison(report, b)));
+      batch.ifPresent(b -> json.put("batch_rest_calls", b.callsByOperation()));
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
     } else {
       printText(out, report);
       shipyard.ifPresent(b -> printComparison(out, report, b));
+      batch.ifPresent(b -> out.printf("batch REST: %d calls to the emulator: %s%n",
+          b.callsByOperation().values().stream().mapToLong(Long::longValue).sum(), b.callsByOperation()));
     }
     out.flush();
     return report.invariants().held() ? ExitCodes.OK : ExitCodes.FAILURE;
+  }
+
+  /** A run through the azure-batch provider and the emulator: the report and the REST calls by operation. */
+  record BatchRun(SimulationReport report, Map<String, Long> callsByOperation) {}
+
+  /**
+   * The same simulation, with the engine talking to the azure-batch provider over HTTP to a Batch
+   * emulator on loopback whose nodes are the simulated cloud's ({@link SimulatedBatchFront}). The
+   * simulated pools resize with no latency: the emulator asks for one node at a time, and Batch's
+   * own "resizing" (until the nodes are allocated) takes the simulator's place.
+   */
+  static BatchRun runThroughBatch(Scenario scenario, List<ElasticPartition> partitions, SimulationSettings settings, long seed) {
+    java.util.concurrent.atomic.AtomicReference<SimulatedBatchFront> front = new java.util.concurrent.atomic.AtomicReference<>();
+    SimulationReport report = new Simulation(scenario, partitions, settings.withResizeLatency(java.time.Duration.ZERO), seed)
+        .withEngineFront((cloud, clock) -> {
+          SimulatedBatchFront f = (SimulatedBatchFront) SimulatedBatchFront.open(cloud, clock);
+          front.set(f);
+          return f;
+        }).run();
+    Map<String, Long> calls = new java.util.TreeMap<>();
+    // The pools the front creates at the start are set-up, not the engine's calls.
+    front.get().requests().stream().filter(r -> !(r.method().equals("POST") && r.path().equals("/pools")))
+        .forEach(r -> calls.merge(operation(r), 1L, Long::sum));
+    return new BatchRun(report, calls);
+  }
+
+  /** "METHOD kind" of a Batch REST call, e.g. {@code GET nodes}, {@code POST resize}. */
+  static String operation(dev.slipway.azure.batch.emulator.BatchEmulator.RecordedRequest r) {
+    String[] seg = r.path().replaceAll("^/+", "").split("/");
+    String kind = switch (seg.length) {
+      case 1 -> seg[0];
+      case 2 -> "pool";
+      case 3 -> seg[2];
+      default -> seg[2] + "/" + (seg.length > 4 ? seg[4] : "node");
+    };
+    return r.method() + " " + kind;
   }
 
   static void printText(PrintWriter out, SimulationReport r) {

@@ -89,6 +89,7 @@ public final class Simulation {
   private final SimulationSettings settings;
   private final long seed;
   private final List<PlannedCrash> plannedCrashes = new ArrayList<>();
+  private Optional<EngineFront.Factory> front = Optional.empty();
 
   private record PlannedCrash(Instant at, int writesBeforeCrash, Duration downFor) {}
 
@@ -116,6 +117,17 @@ public final class Simulation {
       throw new IllegalArgumentException("writesBeforeCrash must be >= 0, got " + writesBeforeCrash);
     }
     plannedCrashes.add(new PlannedCrash(at, writesBeforeCrash, downFor));
+    return this;
+  }
+
+  /**
+   * Runs the engine through {@code factory}'s provider (e.g. azure-batch over an emulator) instead
+   * of the simulated cloud directly. Joins then run after the cloud's step at the same instant,
+   * and a join the daemon refuses makes the node unusable (the simulator cannot fail a start
+   * task that has already returned).
+   */
+  public Simulation withEngineFront(EngineFront.Factory factory) {
+    this.front = Optional.of(Objects.requireNonNull(factory, "factory"));
     return this;
   }
 
@@ -172,6 +184,9 @@ public final class Simulation {
     private final VirtualClock clock = new VirtualClock(scenario.start());
     private final SlurmModel model;
     private final SimProvider provider;
+    private final Optional<EngineFront> engineFront;
+    /** What the engine talks to: the simulated cloud, or the front in front of it. */
+    private final dev.slipway.spi.NodeProvider engineProvider;
     private final StateStore hookStore;
     private final PowerSaveIntents intents = new PowerSaveIntents(pools);
     private final Counters counters = new Counters();
@@ -243,6 +258,8 @@ public final class Simulation {
             new SimFaults(b.startTaskFailure(), b.unusable(), 0, LatencyDistribution.fixed(Duration.ZERO))));
       }
       this.provider = builder.build();
+      this.engineFront = front.map(f -> f.open(provider, clock));
+      this.engineProvider = engineFront.<dev.slipway.spi.NodeProvider>map(EngineFront::provider).orElse(provider);
       this.hookStore = SqliteStateStore.open(storeFile);
       this.model = new SlurmModel(topology, scenario.timing(), this, scenario.start());
       scenario.jobs().forEach(model::submit);
@@ -320,6 +337,7 @@ public final class Simulation {
         providerDirty = true;
       }
       provider.advanceTo(t);
+      engineFront.ifPresent(EngineFront::cloudAdvanced);
       while (!queue.isEmpty() && !queue.peek().at().isAfter(t)) {
         queue.poll().action().run();
       }
@@ -335,8 +353,8 @@ public final class Simulation {
 
     private void startDaemon(boolean restart) {
       CrashPointStore store = new CrashPointStore(SqliteStateStore.open(storeFile));
-      Reconciler reconciler = new Reconciler(store, provider, new ModelSlurmPort(model), pools, timings, clock, EventSink.NONE, counters);
-      JoinService join = new JoinService(store, provider, joinSettings, clock, EventSink.NONE);
+      Reconciler reconciler = new Reconciler(store, engineProvider, new ModelSlurmPort(model), pools, timings, clock, EventSink.NONE, counters);
+      JoinService join = new JoinService(store, engineProvider, joinSettings, clock, EventSink.NONE);
       daemon = Optional.of(new Daemon(store, reconciler, join));
       if (restart) {
         restarts++;
@@ -435,6 +453,11 @@ public final class Simulation {
 
     /** The sim provider runs this when a node has booted: the node's join script. */
     private boolean startTask(ProviderNode node) {
+      if (engineFront.isPresent()) {
+        // The front answers on its own threads and reads the simulator, which this callback holds.
+        at(clock.instant(), () -> frontJoin(node));
+        return true;
+      }
       if (daemon.isEmpty()) {
         // The join script retries while the daemon does not answer; the node waits booted.
         pendingJoins.put(node.id(), node);
@@ -452,10 +475,30 @@ public final class Simulation {
       return true;
     }
 
+    private void frontJoin(ProviderNode node) {
+      if (!alive(node.id())) {
+        return;
+      }
+      if (daemon.isEmpty()) {
+        pendingJoins.put(node.id(), node);
+        return;
+      }
+      JoinResult result = join(node);
+      if (result instanceof JoinResult.Rejected r) {
+        if (r.reason() == JoinResult.Rejection.UNAVAILABLE) {
+          pendingJoins.put(node.id(), node);
+          scheduleJoinRetry();
+        } else {
+          provider.makeUnusable(node.poolId(), node.id());
+        }
+      }
+    }
+
     private JoinResult join(ProviderNode node) {
       Daemon d = daemon.orElseThrow();
       long before = cpuNanos();
-      JoinResult result = d.join().join(new JoinRequest(CLUSTER_ID, node.poolId(), node.id(),
+      String engineId = engineFront.map(f -> f.engineNodeId(node)).orElse(node.id());
+      JoinResult result = d.join().join(new JoinRequest(CLUSTER_ID, node.poolId(), engineId,
           joinSettings.joinTokens().get(node.poolId()), node.address().orElse("")));
       long spent = cpuNanos() - before;
       engineCpuNanos += spent;
@@ -724,6 +767,7 @@ public final class Simulation {
 
     @Override
     public void close() {
+      engineFront.ifPresent(EngineFront::close);
       daemon.ifPresent(d -> d.store().close());
       hookStore.close();
     }

@@ -59,6 +59,11 @@ public record SimulationSettings(
         drainLimit, stateDir);
   }
 
+  public SimulationSettings withResizeLatency(Duration d) {
+    return new SimulationSettings(passInterval, wakeDelay, slurmdStartDelay, joinRetryInterval, d, removeLatency,
+        drainLimit, stateDir);
+  }
+
   private static void requirePositive(String name, Duration d) {
     requireNotNegative(name, d);
     if (d.isZero()) {

@@ -50,6 +50,16 @@ public final class SimNodeBackend implements EmulatedNodeBackend {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /**
+   * The emulated node a simulator node backs, if the emulator asked for it. Like the emulator's
+   * calls, not thread-safe: call it while no request is being served (a simulation harness that
+   * makes its HTTP calls synchronously from one thread).
+   */
+  public Optional<String> emulatedNodeId(String poolId, String simulatorNodeId) {
+    return simIds.getOrDefault(poolId, Map.of()).entrySet().stream()
+        .filter(e -> e.getValue().equals(simulatorNodeId)).map(Map.Entry::getKey).findFirst();
+  }
+
   @Override
   public Provisioning provision(NodeRequest request) {
     NodePool pool = sim.pool(request.poolId())
