@@ -111,6 +111,7 @@ public final class Daemon implements AutoCloseable {
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
   private final AtomicBoolean gainedLeadership = new AtomicBoolean();
+  private final Runnable onLead;
   private volatile boolean running;
   private Thread thread;
   private Thread leaseThread;
@@ -136,6 +137,13 @@ public final class Daemon implements AutoCloseable {
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {});
+  }
+
+  /** {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
+    this.onLead = Objects.requireNonNull(onLead, "onLead");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -263,12 +271,19 @@ public final class Daemon implements AutoCloseable {
 
   /** The pass thread's round: as leader, a pass when one is due. Never throws. */
   public void passTick() {
-    if (gainedLeadership.getAndSet(false)) {
-      nextPeriodicPass = Instant.MIN;
-      seenIntentSeq = OptionalLong.empty();
-    }
     if (!lease.isLeader()) {
       return;
+    }
+    if (gainedLeadership.get()) {
+      try {
+        onLead.run();
+      } catch (RuntimeException e) {
+        problem("cannot prepare to lead", e);
+        return;
+      }
+      gainedLeadership.set(false);
+      nextPeriodicPass = Instant.MIN;
+      seenIntentSeq = OptionalLong.empty();
     }
     Instant now = clock.instant();
     try {

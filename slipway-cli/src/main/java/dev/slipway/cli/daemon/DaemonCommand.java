@@ -124,8 +124,12 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     AtomicReference<List<String>> joinUrls = new AtomicReference<>(List.of());
     SimNodeLauncher launcher = new SimNodeLauncher(home.dir().resolve("sim-nodes"), home.secrets(), clusterId, joinUrls::get, simSlurmd);
     String providerName = Optional.ofNullable(provider).orElse(Backends.providerNameFor(cfg.slipway().backend()));
-    NodeProvider nodes = Backends.providers().create(providerName, new Backends.ProviderContext(cfg, home, clock, launcher,
-        Optional.ofNullable(nodeJoinUrls).orElse(List.of()), Optional.ofNullable(providerNetns).filter(p -> !p.isBlank()).map(Path::of)));
+    Backends.ProviderContext providerContext = new Backends.ProviderContext(cfg, home, clock, launcher,
+        Optional.ofNullable(nodeJoinUrls).orElse(List.of()), Optional.ofNullable(providerNetns).filter(p -> !p.isBlank()).map(Path::of));
+    // netns nodes are known to the process that made them; a new leader builds its provider again to adopt them
+    NodeProvider nodes = providerName.equals("netns")
+        ? new RefreshingProvider(() -> Backends.providers().create(providerName, providerContext))
+        : Backends.providers().create(providerName, providerContext);
     Path slurmConf = home.etc().resolve("slurm.conf");
     Map<String, String> slurmEnv = Files.exists(slurmConf) ? Map.of("SLURM_CONF", slurmConf.toString()) : Map.of();
     SlurmControlPort slurm = new SlurmControlPort(new ScontrolSlurmControl(new ProcessCommandRunner(slurmEnv)));

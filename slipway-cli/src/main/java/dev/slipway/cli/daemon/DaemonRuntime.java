@@ -57,7 +57,12 @@ public final class DaemonRuntime implements AutoCloseable {
     LoggingEventSink sink = new LoggingEventSink();
     Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
         leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
-            metrics));
+            metrics),
+        () -> {
+          if (p.provider() instanceof RefreshingProvider r) {
+            r.refresh();
+          }
+        });
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
     daemon.start();
