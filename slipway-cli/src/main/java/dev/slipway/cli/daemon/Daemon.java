@@ -110,7 +110,6 @@ public final class Daemon implements AutoCloseable {
   private final DaemonMetrics metrics;
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
-  private final AtomicBoolean gainedLeadership = new AtomicBoolean();
   private final Runnable onLead;
   private volatile boolean running;
   private Thread thread;
@@ -121,6 +120,7 @@ public final class Daemon implements AutoCloseable {
   // pass thread
   private Instant nextPeriodicPass = Instant.MIN;
   private long passToken;
+  private long preparedToken = Long.MIN_VALUE;
   // both
   private volatile Optional<Instant> passStartedAt = Optional.empty();
   private OptionalLong seenIntentSeq = OptionalLong.empty();
@@ -258,7 +258,6 @@ public final class Daemon implements AutoCloseable {
         lastStoreContact = Optional.of(now);
         nextRenewal = now.plus(timings.renewEvery());
         if (leading && !before) {
-          gainedLeadership.set(true);
           wake();
         }
       }
@@ -271,17 +270,21 @@ public final class Daemon implements AutoCloseable {
 
   /** The pass thread's round: as leader, a pass when one is due. Never throws. */
   public void passTick() {
-    if (!lease.isLeader()) {
+    Optional<Lease> leading = lease.held();
+    if (leading.isEmpty()) {
       return;
     }
-    if (gainedLeadership.get()) {
+    // Keyed on the token, not on a flag the lease thread sets: the lease becomes visible before any
+    // flag would, and a pass in between would run on an unprepared provider (LocalHaClusterIT saw
+    // a new leader release every host as "node missing" that way).
+    if (leading.get().fencingToken() != preparedToken) {
       try {
         onLead.run();
       } catch (RuntimeException e) {
         problem("cannot prepare to lead", e);
         return;
       }
-      gainedLeadership.set(false);
+      preparedToken = leading.get().fencingToken();
       nextPeriodicPass = Instant.MIN;
       seenIntentSeq = OptionalLong.empty();
     }

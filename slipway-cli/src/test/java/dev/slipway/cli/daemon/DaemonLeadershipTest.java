@@ -362,4 +362,43 @@ class DaemonLeadershipTest {
     a.daemon().tick();
     assertThat(a.daemon().health().lastPass()).as("and every second while it has not registered").contains(clock.instant());
   }
+
+  @Test
+  void onLead_runsBeforeTheFirstPassOfEachNewLeadership_evenWhenThePassThreadSeesTheLeaseFirst() {
+    slurm.addCloudNodes("p", topology.hosts());
+    StateStore store = SqliteStateStore.open(dir.resolve("state.db"));
+    open.add(store);
+    List<String> calls = new ArrayList<>();
+    StaticProvider inner = new StaticProvider("gpu");
+    dev.slipway.spi.NodeProvider provider = new dev.slipway.spi.NodeProvider() {
+      @Override
+      public String name() {
+        return inner.name();
+      }
+
+      @Override
+      public List<dev.slipway.spi.NodePool> pools() {
+        calls.add("provider");
+        return inner.pools();
+      }
+    };
+    Daemon d = new Daemon(store, "a", Daemon.Timings.defaults(), clock, new DaemonMetrics(),
+        leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
+            EventSink.NONE, dev.slipway.engine.EngineListener.NONE, leading), () -> calls.add("lead"));
+    open.add(d);
+
+    d.renewTick();
+    d.passTick();
+    assertThat(calls).first().isEqualTo("lead");
+    assertThat(calls).containsOnlyOnce("lead");
+
+    clock.advance(Duration.ofSeconds(16));
+    store.acquireLease(LeaderLease.NAME, "b", Duration.ofSeconds(15), clock.instant());
+    d.renewTick();
+    clock.advance(Duration.ofSeconds(16));
+    calls.clear();
+    d.renewTick();
+    d.passTick();
+    assertThat(calls).as("a new token: prepared again before the pass").first().isEqualTo("lead");
+  }
 }
