@@ -31,6 +31,7 @@ import dev.slipway.local.netns.NodeSlurmd;
 import dev.slipway.local.netns.StartTaskSpec;
 import dev.slipway.local.netns.Subnet;
 import dev.slipway.node.NodeJoinScript;
+import dev.slipway.slurm.CommandRunner;
 import dev.slipway.slurm.ProcessCommandRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +45,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -64,7 +66,22 @@ public final class Backends {
    * What a provider factory needs. {@code localStartTask} is what a node hosted on this machine
    * runs once booted (the sim's nodes; the daemon passes one that runs slipway-node-join).
    */
-  public record ProviderContext(ClusterConfig config, ClusterHome home, InstantSource clock, StartTask localStartTask) {}
+  /**
+   * What a provider factory gets. {@code joinUrls}: the daemons nodes join at, in the order they
+   * try them (empty: the provider's default). {@code providerNetns}: the network namespace the
+   * {@code netns} provider manages nodes from, when the daemon runs in another (a controller's).
+   */
+  public record ProviderContext(ClusterConfig config, ClusterHome home, InstantSource clock, StartTask localStartTask,
+      List<String> joinUrls, Optional<Path> providerNetns) {
+    public ProviderContext {
+      joinUrls = List.copyOf(joinUrls);
+      Objects.requireNonNull(providerNetns, "providerNetns");
+    }
+
+    public ProviderContext(ClusterConfig config, ClusterHome home, InstantSource clock, StartTask localStartTask) {
+      this(config, home, clock, localStartTask, List.of(), Optional.empty());
+    }
+  }
 
   /** Node providers by name, each with a factory from ProviderContext. */
   private static final Registry<ProviderContext, NodeProvider> PROVIDERS = Registry.of("node provider",
@@ -128,7 +145,8 @@ public final class Backends {
     String bridge = subnet.address(AddressRole.BRIDGE);
     ClusterTopology topology = ClusterTopology.fromConfig(config.slurm().options());
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("SLIPWAY_JOIN_URLS", "http://" + bridge + ":" + config.slipway().daemonPort());
+    env.put("SLIPWAY_JOIN_URLS", ctx.joinUrls().isEmpty() ? "http://" + bridge + ":" + config.slipway().daemonPort()
+        : String.join(" ", ctx.joinUrls()));
     env.put("SLIPWAY_MUNGE", "shared");
     env.put("SLIPWAY_SLURMD", slurmd.toString());
     env.put("SLIPWAY_MUNGE_SOCKET", home.dir().resolve("munge").resolve("munge.socket").toString());
@@ -137,7 +155,7 @@ public final class Backends {
     // Shared volumes and the node's sshd with pam_slurm_adopt (slipway-node-slurmd does both).
     env.putAll(ComputeNodeAccess.nodeEnvironment(config, home.dir()));
     NetnsProvider.Builder b = NetnsProvider.builder(config.slurm().clusterId(), home.dir(), subnet)
-        .runner(new ProcessCommandRunner()).clock(ctx.clock())
+        .runner(inNamespace(ctx.providerNetns(), new ProcessCommandRunner())).clock(ctx.clock())
         // Each pool has its own token file; the provider sets SLIPWAY_POOL_ID per node.
         .startTask(new StartTaskSpec(List.of("sh", "-c",
             "SLIPWAY_JOIN_TOKEN_FILE=\"$1/join-token-$SLIPWAY_POOL_ID\" exec sh \"$2\"", "slipway-start-task",
@@ -146,6 +164,22 @@ public final class Backends {
       b.pool(NetnsPoolSpec.of(pool.poolId(), pool.maxNodes()).withBootDelay(local.bootDelay()));
     }
     return b.build();
+  }
+
+  /**
+   * Runs every command in the network namespace {@code netns} when given: a daemon in a
+   * controller's namespace still creates veths next to the cluster's bridge.
+   */
+  static CommandRunner inNamespace(Optional<Path> netns, CommandRunner runner) {
+    if (netns.isEmpty()) {
+      return runner;
+    }
+    String enter = "--net=" + netns.get();
+    return (command, timeout) -> {
+      List<String> wrapped = new ArrayList<>(List.of("nsenter", enter, "--"));
+      wrapped.addAll(command);
+      return runner.run(wrapped, timeout);
+    };
   }
 
   /** Azure Batch pools of the elastic partitions, each at its own account URL or credentials.yaml's. */

@@ -112,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
         line(out, "submitted job " + m.group(1) + " (-p " + j.get(0) + " -N " + j.get(1) + " --wrap '" + j.get(2) + "')");
       }
       watch(out, login, slurmConf, jobs, excluded);
-      summary(out, login, slurmConf, jobs, "http://" + network.bridgeAddress() + ":" + config.slipway().daemonPort() + "/metrics");
+      summary(out, login, slurmConf, jobs, provisioner.daemonUrls().get(0) + "/metrics"); // the primary controller's daemon, the first to lead
     } finally {
       if (keep && created) {
         out.println("demo: the cluster keeps running; destroy it with: slipway cluster destroy -c " + dir);

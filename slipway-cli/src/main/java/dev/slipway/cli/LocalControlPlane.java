@@ -27,10 +27,13 @@ final class LocalControlPlane implements ControlPlane {
   }
 
   @Override
-  public void installHooks(Path libexec, String wakeUrl) {
+  public void installHooks(Path libexec, List<String> wakeUrls) {
     List<String> args = new ArrayList<>(List.of("hook", "install"));
     args.addAll(config.asArguments(System::getenv));
-    args.addAll(List.of("--libexec", libexec.toString(), "--jar", jar().toString(), "--wake", wakeUrl));
+    args.addAll(List.of("--libexec", libexec.toString(), "--jar", jar().toString()));
+    for (String url : wakeUrls) {
+      args.addAll(List.of("--wake", url));
+    }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int rc = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
@@ -40,13 +43,16 @@ final class LocalControlPlane implements ControlPlane {
   }
 
   @Override
-  public List<String> daemonCommand(String listenAddress, int port, List<String> confServers) {
+  public List<String> daemonCommand(String id, String listenAddress, int port, List<String> confServers, List<String> joinUrls) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-jar", jar().toString(), "daemon"));
     command.addAll(config.asArguments(System::getenv));
-    command.addAll(List.of("--listen", listenAddress, "--port", Integer.toString(port), "--provider", "netns"));
+    command.addAll(List.of("--id", id, "--listen", listenAddress, "--port", Integer.toString(port), "--provider", "netns"));
     for (String s : confServers) {
       command.addAll(List.of("--conf-server", s));
+    }
+    for (String u : joinUrls) {
+      command.addAll(List.of("--join-url", u));
     }
     return command;
   }

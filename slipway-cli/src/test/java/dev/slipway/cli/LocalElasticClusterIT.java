@@ -122,7 +122,7 @@ class LocalElasticClusterIT {
         String st = s.find() ? s.group(1) : "UNKNOWN";
         return List.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY").contains(st) ? st : null;
       }, "job " + job + " to end", clusterDir);
-      assertThat(state).as("job " + job + " state; daemon log:\n" + tail(clusterDir.resolve("log").resolve("daemon.log")))
+      assertThat(state).as("job " + job + " state; daemon log:\n" + daemonLogs(clusterDir))
           .isEqualTo("COMPLETED");
       List<String> hosts = Arrays.stream(Files.readString(tmp.resolve("job-" + job + ".out")).split("\n"))
           .map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
@@ -184,7 +184,17 @@ class LocalElasticClusterIT {
       Thread.sleep(1000);
     }
     return fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; daemon log:\n"
-        + tail(clusterDir.resolve("log").resolve("daemon.log")));
+        + daemonLogs(clusterDir));
+  }
+
+  /** The last lines of every controller's daemon log. */
+  private static String daemonLogs(Path clusterDir) {
+    try (Stream<Path> logs = Files.list(clusterDir.resolve("log"))) {
+      return logs.filter(f -> f.getFileName().toString().startsWith("daemon-")).sorted()
+          .map(f -> f.getFileName() + ":\n" + tail(f)).reduce("", (a, b) -> a + b + "\n");
+    } catch (java.io.IOException e) {
+      return "(no daemon logs in " + clusterDir.resolve("log") + ")";
+    }
   }
 
   private static String tail(Path file) {

@@ -132,8 +132,9 @@ public final class ConfigLoader {
       Duration bootDelay = l.text("boot_delay", false).flatMap(t -> timedelta(l, "boot_delay", t)).orElse(Duration.ZERO);
       return new SlipwaySettings.LocalSettings(subnet, l.string("state_dir", false), bootDelay);
     }).orElse(defaultLocal());
+    Optional<Duration> slurmctldTimeout = positiveTimedelta(s, "slurmctld_timeout");
     if (s.problems().errors().size() > errorsBefore) return Optional.empty();
-    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local));
+    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local, slurmctldTimeout));
   }
 
   static SlipwaySettings defaultSlipwaySettings() {

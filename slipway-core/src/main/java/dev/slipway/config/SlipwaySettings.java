@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param vmSizes VM sizes declared by the user, added to (or overriding) the shipped catalog
  * @param daemonPort the daemon's HTTP port (node join, metrics, health)
  * @param local settings of the local backend
+ * @param slurmctldTimeout Slurm's SlurmctldTimeout: how long a backup controller waits for the primary
+ *     before it takes control; empty renders the layout's default (see docs/slurm-conf.md)
  */
 public record SlipwaySettings(
     Backend backend,
@@ -25,10 +27,18 @@ public record SlipwaySettings(
     boolean accounting,
     List<VmSize> vmSizes,
     int daemonPort,
-    LocalSettings local) {
+    LocalSettings local,
+    Optional<Duration> slurmctldTimeout) {
   public SlipwaySettings {
     Objects.requireNonNull(backend, "backend");
     vmSizes = List.copyOf(vmSizes);
+    Objects.requireNonNull(slurmctldTimeout, "slurmctldTimeout");
+  }
+
+  /** Settings without a SlurmctldTimeout of their own. */
+  public SlipwaySettings(Backend backend, Duration resumeTimeout, Duration suspendTimeout, boolean accounting,
+      List<VmSize> vmSizes, int daemonPort, LocalSettings local) {
+    this(backend, resumeTimeout, suspendTimeout, accounting, vmSizes, daemonPort, local, Optional.empty());
   }
 
   /** Settings of the local (network namespace) backend. */

@@ -267,6 +267,7 @@ public final class SlurmConfRenderer {
     c.set("ClusterName", clusterName(config.slurm().clusterId()));
     layout.controllers().forEach(h -> c.set("SlurmctldHost", h.slurmValue()));
     c.set("SlurmctldPort", layout.slurmctldPort());
+    slurmctldTimeout(config, layout).ifPresent(t -> c.set("SlurmctldTimeout", t));
     c.set("SlurmdPort", layout.slurmdPort());
     c.set("SlurmUser", layout.slurmUser());
     c.set("SlurmdUser", "root");
@@ -361,6 +362,23 @@ public final class SlurmConfRenderer {
     partitionLines.forEach(c::line);
     unmanagedPartitions.forEach(c::line);
     return c.toString();
+  }
+
+  /** What a local HA pair gets unless slipway.slurmctld_timeout says otherwise. */
+  static final long LOCAL_HA_SLURMCTLD_TIMEOUT_SECONDS = 10;
+
+  /**
+   * SlurmctldTimeout in seconds: the configured value; else, for an HA pair on one machine, a short
+   * one (controllers share a kernel and a file system, so a silent primary is dead, not slow, and
+   * Slurm's 120 s default only delays the backup); else none, Slurm's default.
+   */
+  static Optional<Long> slurmctldTimeout(ClusterConfig config, SlurmLayout layout) {
+    Optional<Long> configured = config.slipway().slurmctldTimeout().map(d -> Math.max(1, d.toSeconds()));
+    if (configured.isPresent()) {
+      return configured;
+    }
+    boolean localPair = layout.controllers().size() > 1 && layout.hosting() == NodeHosting.SHARED_MACHINE;
+    return localPair ? Optional.of(LOCAL_HA_SLURMCTLD_TIMEOUT_SECONDS) : Optional.empty();
   }
 
   private static String gresConf(ClusterConfig config, SlurmLayout layout, List<PoolNodeSpec> pools) {

@@ -404,6 +404,12 @@ class ConfigLoaderValidationTest {
   }
 
   @Test
+  void slurmctldTimeout_isReadAsATimedelta() {
+    SlipwaySettings s = fx.write("slurm.yaml", MINIMAL + "slipway:\n  slurmctld_timeout: 00:00:15\n").load().config().slipway();
+    assertThat(s.slurmctldTimeout()).contains(Duration.ofSeconds(15));
+  }
+
+  @Test
   void slipwaySection_badValues_areRejected() {
     String yaml = MINIMAL + """
         slipway:

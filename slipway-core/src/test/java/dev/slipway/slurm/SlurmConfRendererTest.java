@@ -113,6 +113,23 @@ class SlurmConfRendererTest {
   }
 
   @Test
+  void slurmctldTimeout_ofALocalPair_isShortSoTheBackupTakesOverInSeconds() {
+    ClusterConfig pair = TestClusters.builder().controllers(2).backend(Backend.LOCAL).build();
+    assertThat(lines(renderLocal(pair).slurmConf(), "SlurmctldTimeout=")).containsExactly("SlurmctldTimeout=10");
+  }
+
+  @Test
+  void slurmctldTimeout_isOmittedForOneControllerAndForAnAzurePair_unlessConfigured() {
+    assertThat(lines(renderAzure(TestClusters.builder().controllers(2).build()).slurmConf(), "SlurmctldTimeout")).isEmpty();
+    ClusterConfig single = TestClusters.builder().controllers(1).backend(Backend.LOCAL).build();
+    assertThat(lines(renderer.render(single, SlurmLayout.forLocal(single, LOCAL_DIR, List.of("10.99.0.2"))).slurmConf(), "SlurmctldTimeout"))
+        .isEmpty();
+    ClusterConfig configured = TestClusters.builder().controllers(2).slurmctldTimeout(Duration.ofSeconds(45)).build();
+    assertThat(lines(renderAzure(configured).slurmConf(), "SlurmctldTimeout=")).containsExactly("SlurmctldTimeout=45");
+    assertThat(lines(renderLocal(configured).slurmConf(), "SlurmctldTimeout=")).containsExactly("SlurmctldTimeout=45");
+  }
+
+  @Test
   void timers_comeFromIdleReclaimTimeAndSlipwaySettings() {
     String conf = renderAzure(TestClusters.recipe()).slurmConf();
     assertThat(conf).contains("\nSuspendTime=1800\n", "\nSuspendTimeout=300\n", "\nResumeTimeout=600\n", "\nResumeRate=0\n", "\nSuspendRate=0\n");

@@ -34,6 +34,7 @@ public final class TestClusters {
   private int controllers = 1;
   private Duration idleReclaim = Duration.ofMinutes(30);
   private boolean accounting;
+  private Optional<Duration> slurmctldTimeout = Optional.empty();
   private final List<VmSize> vmSizes = new ArrayList<>();
   private final List<ElasticPartition> partitions = new ArrayList<>();
   private final List<UnmanagedPartition> unmanaged = new ArrayList<>();
@@ -109,6 +110,11 @@ public final class TestClusters {
     return this;
   }
 
+  public TestClusters slurmctldTimeout(Duration timeout) {
+    this.slurmctldTimeout = Optional.of(timeout);
+    return this;
+  }
+
   public TestClusters accounting(boolean on) {
     this.accounting = on;
     return this;
@@ -141,7 +147,7 @@ public final class TestClusters {
     SlurmClusterSpec slurm = new SlurmClusterSpec(clusterId, Optional.of("mystorageaccount"), Optional.of("eastus"),
         Optional.of("my-resource-group"), controller, login, volumes, new SlurmOptions(idleReclaim, partitions, unmanaged));
     SlipwaySettings slipway = new SlipwaySettings(backend, Duration.ofMinutes(10), Duration.ofMinutes(5), accounting, vmSizes, 8443,
-        new SlipwaySettings.LocalSettings("10.99.0.0/24", Optional.empty(), Duration.ZERO));
+        new SlipwaySettings.LocalSettings("10.99.0.0/24", Optional.empty(), Duration.ZERO), slurmctldTimeout);
     return new ClusterConfig(new ConfigSources(Path.of("/config/slurm.yaml"), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
         slurm, slipway, Optional.empty(), Optional.empty(), Map.of(), Optional.empty());
   }

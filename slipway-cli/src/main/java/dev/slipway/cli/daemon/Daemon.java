@@ -2,7 +2,9 @@ package dev.slipway.cli.daemon;
 
 import dev.slipway.engine.Reconciler;
 import dev.slipway.engine.Reconciler.PassResult;
+import dev.slipway.spi.BindingPhase;
 import dev.slipway.spi.HostIntent;
+import dev.slipway.spi.Lease;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +12,8 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
@@ -19,12 +23,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's loop: leadership, and reconcile passes when something may have changed.
  *
- * <p><b>Design.</b> One thread runs {@link #tick()} about every {@code pollEvery} (1 s) or at
- * once when woken ({@link #wake()}: a hook's {@code POST /v1/wake}, or a node that joined). A tick
- * renews the lease every {@code renewEvery} (a standby tries to take it: it succeeds once the
- * leader stopped renewing for a TTL, or released it on shutdown). As leader it runs a pass when
- * woken, when the store's newest intent sequence changed (hooks' wake-ups are best-effort, so the
- * daemon polls this cheap read rather than rely on them), and every {@code period} regardless.
+ * <p><b>Design.</b> Two threads. The lease thread runs {@link #renewTick()}: it renews the lease
+ * every {@code renewEvery}, or, as standby, tries to take it about every {@code pollEvery} (it
+ * succeeds once the leader stopped renewing for a TTL, or released it on shutdown). The pass thread
+ * runs {@link #passTick()} about every {@code pollEvery} or at once when woken ({@link #wake()}: a
+ * hook's {@code POST /v1/wake}, or a node that joined). As leader it runs a pass when woken, when the
+ * store's newest intent sequence changed (hooks' wake-ups are best-effort, so the daemon polls this
+ * cheap read rather than rely on them), every {@code joiningPeriod} while a host has joined but not
+ * registered (registration is not pushed to the daemon), and every {@code period} regardless.
+ *
+ * <p><b>Why renewal has its own thread.</b> A pass can block longer than the lease: {@code scontrol}
+ * waits about 20 s when the primary slurmctld is down, and the lease lasts 15 s. With renewal on
+ * the pass thread, the leader lost its lease in every slow pass, exactly while the controllers
+ * failed over. Bounding scontrol below the lease instead would fail calls that succeed through the
+ * backup controller. So a live leader keeps its lease however long a call blocks; a frozen process
+ * (GC, suspended VM) renews nothing and is replaced. What a pass changes goes through
+ * {@link LeaderFence}: every store write, pool call and Slurm update first checks that the lease
+ * held at the start of the pass is still held, with the same fencing token and at least
+ * {@code leaseTtl / 10} to run. A pass stuck longer than 8 TTLs (2 minutes) stops the renewals and
+ * gives the lease up, so a hung call cannot keep a useless leader in place; while it is stuck, this
+ * daemon does not try to lead again.
  *
  * <p><b>Failure handling</b> (HikariCP's housekeeper is the model): every tick catches what it
  * throws, logs what it saw and carries on; nothing kills the loop but {@link #close()}. A failed
@@ -39,12 +57,16 @@ public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   /** Timings of the loop; {@link #defaults()} are the production values. */
-  public record Timings(Duration leaseTtl, Duration renewEvery, Duration period, Duration pollEvery) {
+  public record Timings(Duration leaseTtl, Duration renewEvery, Duration period, Duration pollEvery, Duration joiningPeriod) {
     public Timings {
       Objects.requireNonNull(leaseTtl, "leaseTtl");
       Objects.requireNonNull(renewEvery, "renewEvery");
       Objects.requireNonNull(period, "period");
       Objects.requireNonNull(pollEvery, "pollEvery");
+      Objects.requireNonNull(joiningPeriod, "joiningPeriod");
+      if (joiningPeriod.isNegative() || joiningPeriod.isZero()) {
+        throw new IllegalArgumentException("joining period " + joiningPeriod + " must be positive");
+      }
       if (renewEvery.compareTo(leaseTtl) >= 0) {
         throw new IllegalArgumentException("lease renewal every " + renewEvery + " must be shorter than the lease TTL " + leaseTtl);
       }
@@ -53,12 +75,27 @@ public final class Daemon implements AutoCloseable {
       }
     }
 
+    /** Timings that poll joined hosts as often as the store ({@code pollEvery}). */
+    public Timings(Duration leaseTtl, Duration renewEvery, Duration period, Duration pollEvery) {
+      this(leaseTtl, renewEvery, period, pollEvery, pollEvery);
+    }
+
     public static Timings defaults() {
-      return new Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(1));
+      return new Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(1));
     }
 
     public Timings withPeriod(Duration newPeriod) {
-      return new Timings(leaseTtl, renewEvery, newPeriod, pollEvery);
+      return new Timings(leaseTtl, renewEvery, newPeriod, pollEvery, joiningPeriod);
+    }
+
+    /** A side effect needs this much lease left: the time from the check to the call, and clock skew. */
+    public Duration fenceMargin() {
+      return leaseTtl.dividedBy(10);
+    }
+
+    /** A pass running longer than this is stuck: the daemon stops renewing and gives the lease up. */
+    public Duration stuckPass() {
+      return leaseTtl.multipliedBy(8);
     }
   }
 
@@ -73,12 +110,21 @@ public final class Daemon implements AutoCloseable {
   private final DaemonMetrics metrics;
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
+  private final Runnable onLead;
   private volatile boolean running;
   private Thread thread;
+  private Thread leaseThread;
 
+  // lease thread
   private Instant nextRenewal = Instant.MIN;
+  // pass thread
   private Instant nextPeriodicPass = Instant.MIN;
+  private long passToken;
+  private long preparedToken = Long.MIN_VALUE;
+  // both
+  private volatile Optional<Instant> passStartedAt = Optional.empty();
   private OptionalLong seenIntentSeq = OptionalLong.empty();
+  private Set<String> seenJoined = Set.of();
   private boolean passFailed;
   private volatile Optional<Instant> lastPass = Optional.empty();
   private volatile Optional<Instant> lastStoreContact = Optional.empty();
@@ -90,25 +136,73 @@ public final class Daemon implements AutoCloseable {
    * (the reconciler asks it after planning, before applying).
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<BooleanSupplier, Reconciler> reconcilerFor) {
+      Function<Leadership, Reconciler> reconcilerFor) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {});
+  }
+
+  /** {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
+    this.onLead = Objects.requireNonNull(onLead, "onLead");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.lease = new LeaderLease(store, holderId, timings.leaseTtl(), clock);
-    this.reconciler = reconcilerFor.apply(this::stillLeading);
+    this.reconciler = reconcilerFor.apply(new Leadership() {
+      @Override
+      public boolean getAsBoolean() {
+        return stillLeading();
+      }
+
+      @Override
+      public boolean holds() {
+        return fenceHolds();
+      }
+    });
   }
 
-  /** Starts the loop thread. */
+  /**
+   * What the reconciler is built around: {@link #getAsBoolean()} confirms leadership against the
+   * store (once per pass, after planning); {@link #holds()} is the cheap check {@link LeaderFence}
+   * makes before every side effect.
+   */
+  public interface Leadership extends BooleanSupplier {
+    boolean holds();
+  }
+
+  /** Starts the pass thread and the lease thread. */
   public synchronized void start() {
     if (thread != null) {
       throw new IllegalStateException("daemon already started");
     }
     running = true;
+    leaseThread = new Thread(this::leaseLoop, "slipway-lease");
+    leaseThread.setDaemon(true);
+    leaseThread.start();
     thread = new Thread(this::loop, "slipway-daemon");
     thread.setDaemon(false);
     thread.start();
   }
+
+  private void leaseLoop() {
+    while (running) {
+      renewTick();
+      Duration wait = lease.isLeader() ? timings.renewEvery() : timings.pollEvery();
+      synchronized (leaseSignal) {
+        if (running) {
+          try {
+            leaseSignal.wait(Math.max(1, wait.toMillis()));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  private final Object leaseSignal = new Object();
 
   /** Asks for a pass as soon as possible (cheap, any thread, never blocks). */
   public void wake() {
@@ -120,7 +214,7 @@ public final class Daemon implements AutoCloseable {
 
   private void loop() {
     while (running) {
-      tick();
+      passTick();
       synchronized (signal) {
         if (running && !woken.get()) {
           try {
@@ -134,45 +228,91 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  /** One round of the loop: renew or take the lease, then maybe a pass. Never throws. */
+  /** One round of both threads' work, for tests that drive the daemon by hand: lease, then maybe a pass. Never throws. */
   public void tick() {
+    renewTick();
+    passTick();
+  }
+
+  /**
+   * The lease thread's round: renew the lease when due, or try to take it as standby. A pass stuck
+   * past {@link Timings#stuckPass()} makes the leader give the lease up instead, and a daemon whose
+   * pass is still running never takes the lease again until that pass ends. Never throws.
+   */
+  public void renewTick() {
     Instant now = clock.instant();
+    Optional<Instant> started = passStartedAt;
+    boolean stuck = started.map(t -> Duration.between(t, now).compareTo(timings.stuckPass()) > 0).orElse(false);
     try {
-      if (!now.isBefore(nextRenewal) || !lease.isLeader()) {
+      if (lease.isLeader() && stuck) {
+        log.warn("a reconcile pass has been running since {} (over {} s); giving leadership up", started.get(),
+            timings.stuckPass().toSeconds());
+        lease.release();
+        nextRenewal = Instant.MIN;
+      } else if (!lease.isLeader() && started.isPresent()) {
+        // the old pass may still apply what it planned; its fence refuses, but only while we do not lead
+      } else if (!now.isBefore(nextRenewal) || !lease.isLeader()) {
         boolean before = lease.isLeader();
         boolean leading = lease.tryLead();
         storeUnreachable = false;
         lastStoreContact = Optional.of(now);
         nextRenewal = now.plus(timings.renewEvery());
         if (leading && !before) {
-          nextPeriodicPass = Instant.MIN;
-          seenIntentSeq = OptionalLong.empty();
+          wake();
         }
       }
     } catch (RuntimeException e) {
       storeUnreachable = true;
       problem("cannot renew the lease", e);
-      metrics.leader(lease.isLeader(), lease.held().map(l -> l.fencingToken()).orElse(0L));
-      return;
     }
     metrics.leader(lease.isLeader(), lease.held().map(l -> l.fencingToken()).orElse(0L));
-    if (!lease.isLeader()) {
+  }
+
+  /** The pass thread's round: as leader, a pass when one is due. Never throws. */
+  public void passTick() {
+    Optional<Lease> leading = lease.held();
+    if (leading.isEmpty()) {
       return;
     }
+    // Keyed on the token, not on a flag the lease thread sets: the lease becomes visible before any
+    // flag would, and a pass in between would run on an unprepared provider (LocalHaClusterIT saw
+    // a new leader release every host as "node missing" that way).
+    if (leading.get().fencingToken() != preparedToken) {
+      try {
+        onLead.run();
+      } catch (RuntimeException e) {
+        problem("cannot prepare to lead", e);
+        return;
+      }
+      preparedToken = leading.get().fencingToken();
+      nextPeriodicPass = Instant.MIN;
+      seenIntentSeq = OptionalLong.empty();
+    }
+    Instant now = clock.instant();
     try {
       String reason = passReason(now);
       if (reason.isEmpty()) {
         return;
       }
-      if (!lease.confirm()) {
+      Optional<Lease> held = lease.held();
+      if (held.isEmpty() || !lease.confirm()) {
         metrics.leader(false, 0);
         return;
       }
+      passToken = held.get().fencingToken();
       lastStoreContact = Optional.of(clock.instant());
-      PassResult result = reconciler.pass();
+      PassResult result;
+      passStartedAt = Optional.of(clock.instant());
+      try {
+        result = reconciler.pass();
+      } finally {
+        passStartedAt = Optional.empty();
+      }
       Instant done = clock.instant();
       lastPass = Optional.of(done);
-      nextPeriodicPass = done.plus(timings.period());
+      seenJoined = joinedHosts();
+      boolean joining = !seenJoined.isEmpty();
+      nextPeriodicPass = done.plus(joining && timings.joiningPeriod().compareTo(timings.period()) < 0 ? timings.joiningPeriod() : timings.period());
       passFailed = false;
       metrics.pass("ok");
       if (!result.plan().actions().isEmpty() || result.conflicts() > 0 || result.providerFailures() > 0 || result.slurmFailures() > 0) {
@@ -189,6 +329,23 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** Hosts that joined but whose slurmd has not registered yet: nothing tells the daemon when it does. */
+  private Set<String> joinedHosts() {
+    return store.bindings().values().stream().filter(b -> b.phase() == BindingPhase.JOINED).map(b -> b.host())
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /**
+   * The fence: the lease this pass started with is still held, with its fencing token and at least
+   * {@link Timings#fenceMargin()} to run. Local and cheap (no store read): a standby can take the
+   * lease only after it expired, and this daemon wrote that expiry itself.
+   */
+  private boolean fenceHolds() {
+    Optional<Lease> held = lease.held();
+    return held.isPresent() && held.get().fencingToken() == passToken
+        && clock.instant().plus(timings.fenceMargin()).isBefore(held.get().expiresAt());
+  }
+
   /** Why a pass is due now, or "" when none is. */
   private String passReason(Instant now) {
     if (woken.getAndSet(false)) {
@@ -199,6 +356,13 @@ public final class Daemon implements AutoCloseable {
     if (!seq.equals(seenIntentSeq)) {
       seenIntentSeq = seq;
       return "new intents";
+    }
+    // A join accepted by another daemon (standbys serve joins too) wakes only that daemon.
+    Set<String> joined = joinedHosts();
+    boolean newJoin = !seenJoined.containsAll(joined);
+    seenJoined = joined;
+    if (newJoin) {
+      return "node joined";
     }
     if (passFailed) {
       return "retry after failure";
@@ -258,16 +422,23 @@ public final class Daemon implements AutoCloseable {
   @Override
   public void close() {
     Thread t;
+    Thread l;
     synchronized (this) {
       running = false;
       t = thread;
+      l = leaseThread;
     }
     wake();
-    if (t != null && t != Thread.currentThread()) {
-      try {
-        t.join(Duration.ofSeconds(30).toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    synchronized (leaseSignal) {
+      leaseSignal.notifyAll();
+    }
+    for (Thread each : new Thread[] {l, t}) {
+      if (each != null && each != Thread.currentThread()) {
+        try {
+          each.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     try {

@@ -65,6 +65,16 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
       description = "slurmctld address nodes give slurmd --conf-server, in failover order; repeat for several (default: this host).")
   List<String> confServers;
 
+  @Option(names = "--join-url", paramLabel = "URL",
+      description = "A daemon's base URL nodes join at, in the order they try them; repeat for every daemon of the cluster"
+          + " (default: the provider's own; the local provisioner passes one per controller).")
+  List<String> nodeJoinUrls;
+
+  @Option(names = "--provider-netns", paramLabel = "PATH", defaultValue = "${env:SLIPWAY_PROVIDER_NETNS}",
+      description = "Network namespace (a file such as /proc/PID/ns/net) the netns provider runs its ip commands in,"
+          + " when this daemon runs in a controller's namespace (default: $SLIPWAY_PROVIDER_NETNS, else this daemon's own).")
+  String providerNetns;
+
   @Option(names = "--provider", paramLabel = "NAME", description = "Node provider to use instead of the backend's (known: sim, azure-batch, netns).")
   String provider;
 
@@ -114,7 +124,12 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     AtomicReference<List<String>> joinUrls = new AtomicReference<>(List.of());
     SimNodeLauncher launcher = new SimNodeLauncher(home.dir().resolve("sim-nodes"), home.secrets(), clusterId, joinUrls::get, simSlurmd);
     String providerName = Optional.ofNullable(provider).orElse(Backends.providerNameFor(cfg.slipway().backend()));
-    NodeProvider nodes = Backends.providers().create(providerName, new Backends.ProviderContext(cfg, home, clock, launcher));
+    Backends.ProviderContext providerContext = new Backends.ProviderContext(cfg, home, clock, launcher,
+        Optional.ofNullable(nodeJoinUrls).orElse(List.of()), Optional.ofNullable(providerNetns).filter(p -> !p.isBlank()).map(Path::of));
+    // netns nodes are known to the process that made them; a new leader builds its provider again to adopt them
+    NodeProvider nodes = providerName.equals("netns")
+        ? new RefreshingProvider(() -> Backends.providers().create(providerName, providerContext))
+        : Backends.providers().create(providerName, providerContext);
     Path slurmConf = home.etc().resolve("slurm.conf");
     Map<String, String> slurmEnv = Files.exists(slurmConf) ? Map.of("SLURM_CONF", slurmConf.toString()) : Map.of();
     SlurmControlPort slurm = new SlurmControlPort(new ScontrolSlurmControl(new ProcessCommandRunner(slurmEnv)));

@@ -1,6 +1,10 @@
 package dev.slipway.cli.daemon;
 
 import dev.slipway.engine.ClusterTopology;
+import dev.slipway.engine.EngineListener;
+import dev.slipway.engine.PoolTopology;
+import dev.slipway.spi.EventSink;
+import java.util.List;
 import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinService;
 import dev.slipway.engine.JoinSettings;
@@ -52,11 +56,24 @@ public final class DaemonRuntime implements AutoCloseable {
     DaemonMetrics metrics = new DaemonMetrics();
     LoggingEventSink sink = new LoggingEventSink();
     Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
-        leading -> new Reconciler(p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink, metrics, leading));
+        leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
+            metrics),
+        () -> {
+          if (p.provider() instanceof RefreshingProvider r) {
+            r.refresh();
+          }
+        });
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
     daemon.start();
     return new DaemonRuntime(daemon, server, metrics);
+  }
+
+  /** The reconciler a daemon runs: its store writes, pool calls and Slurm updates pass the leader's fence first. */
+  static Reconciler fencedReconciler(Daemon.Leadership leading, StateStore store, NodeProvider provider, SlurmPort slurm,
+      List<PoolTopology> pools, EngineTimings timings, InstantSource clock, EventSink sink, EngineListener listener) {
+    LeaderFence fence = new LeaderFence(leading::holds);
+    return new Reconciler(fence.store(store), fence.provider(provider), fence.slurm(slurm), pools, timings, clock, sink, listener, leading);
   }
 
   public Daemon daemon() {

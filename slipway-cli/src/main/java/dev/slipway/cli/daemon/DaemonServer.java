@@ -101,6 +101,13 @@ public final class DaemonServer implements AutoCloseable {
         }
       }
       String source = ex.getRemoteAddress().getAddress().getHostAddress();
+      if (!daemon.isLeader()) {
+        // Only the leader's provider is sure to know a node it just created (the netns provider's
+        // view lives in the process that made the nodes); 503 sends the node on to the next daemon.
+        metrics.join(knownPools.contains(form.get("pool_id")) ? form.get("pool_id") : "unknown", "standby");
+        reply(ex, 503, "error=STANDBY this daemon does not lead; try the next one\n");
+        return;
+      }
       // curl's --data-urlencode token@file keeps the file's trailing newline.
       Secret token = Secret.of(form.get("token").strip());
       JoinRequest request = new JoinRequest(form.get("cluster_id"), form.get("pool_id"), form.get("node_id"), token, source);

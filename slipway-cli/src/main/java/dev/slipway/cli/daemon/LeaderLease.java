@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * store, that this daemon still holds it with the token it was granted, so a daemon that paused
  * longer than the TTL (GC, suspended VM) and was replaced notices before it acts.
  *
- * <p>Not thread-safe: the daemon's loop thread owns it; other threads read {@link #isLeader}.
+ * <p>Thread-safe: the daemon's lease thread renews it while its pass thread confirms it; the
+ * methods that touch the store are synchronized, so a renewal and a check never interleave.
  */
 final class LeaderLease {
   static final String NAME = "slipway-daemon";
@@ -36,7 +37,7 @@ final class LeaderLease {
   }
 
   /** Takes or renews the lease; true when this daemon leads. Store failures propagate. */
-  boolean tryLead() {
+  synchronized boolean tryLead() {
     Instant now = clock.instant();
     Optional<Lease> got;
     try {
@@ -61,7 +62,7 @@ final class LeaderLease {
   }
 
   /** The lease is still ours in the store, with our token, and not expired: checked before each pass. */
-  boolean confirm() {
+  synchronized boolean confirm() {
     Optional<Lease> mine = held;
     if (mine.isEmpty()) {
       return false;
@@ -88,7 +89,7 @@ final class LeaderLease {
   }
 
   /** Gives the lease up so a standby takes over at once instead of after the TTL. */
-  void release() {
+  synchronized void release() {
     if (held.isPresent()) {
       held = Optional.empty();
       store.releaseLease(NAME, holder);
@@ -96,7 +97,7 @@ final class LeaderLease {
     }
   }
 
-  private void lose(String why) {
+  private synchronized void lose(String why) {
     held = Optional.empty();
     log.warn("no longer leading: {}", why);
   }

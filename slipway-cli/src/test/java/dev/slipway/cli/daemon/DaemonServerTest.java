@@ -69,6 +69,7 @@ class DaemonServerTest {
     JoinService joins = new JoinService(store, provider, settings, clock, EventSink.NONE);
     server = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, joins, daemon, metrics, Set.of("gpu"));
     base = "http://127.0.0.1:" + server.address().getPort();
+    daemon.tick(); // lead: only the leader serves joins
   }
 
   @AfterEach
@@ -121,6 +122,24 @@ class DaemonServerTest {
         "munge_key=" + MUNGE, "mount=nfs:/export /shared nfs rw");
     assertThat(store.binding("gpu-2").orElseThrow().phase()).isEqualTo(BindingPhase.JOINED);
     assertThat(store.binding("gpu-2").orElseThrow().address()).contains("127.0.0.1");
+  }
+
+  @Test
+  void join_atAStandby_is503SoTheNodeTriesTheNextDaemon_andClaimsNothing() throws Exception {
+    hostWaits("gpu-2");
+    node("n1", "127.0.0.1", ProviderNodeState.READY);
+    store.acquireLease(LeaderLease.NAME, "d1", Duration.ofSeconds(15), clock.instant());
+    store.releaseLease(LeaderLease.NAME, "d1");
+    store.acquireLease(LeaderLease.NAME, "other", Duration.ofSeconds(15), clock.instant());
+    clock.advance(Duration.ofSeconds(5));
+    daemon.tick();
+    assertThat(daemon.isLeader()).isFalse();
+
+    HttpResponse<String> r = join(form("c1", "gpu", "n1", TOKEN));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).startsWith("error=STANDBY ");
+    assertThat(store.binding("gpu-2").orElseThrow().phase()).isEqualTo(BindingPhase.REQUESTED);
   }
 
   @Test
@@ -241,11 +260,11 @@ class DaemonServerTest {
     assertThat(text).contains("# TYPE slipway_leader gauge", "slipway_leader 1.0", "slipway_fencing_token 1.0");
     assertThat(text).contains("slipway_joins_total{outcome=\"accepted\",pool=\"gpu\"} 1.0",
         "slipway_joins_total{outcome=\"bad_token\",pool=\"gpu\"} 1.0");
-    assertThat(text).contains("slipway_passes_total{outcome=\"ok\"} 1.0");
+    assertThat(text).contains("slipway_passes_total{outcome=\"ok\"} 2.0"); // the first when it took the lead
     assertThat(text).contains("slipway_provider_calls_total{call=\"list\",outcome=\"ok\",pool=\"gpu\"}");
     assertThat(text).contains("slipway_slurm_calls_total{call=\"read\",outcome=\"ok\"}");
     assertThat(text).contains("slipway_hosts{phase=\"joined\"} 1.0", "slipway_hosts{phase=\"requested\"} 0.0");
-    assertThat(text).contains("slipway_pass_duration_seconds_count 1");
+    assertThat(text).contains("slipway_pass_duration_seconds_count 2");
   }
 
   @Test

@@ -17,10 +17,10 @@ public interface ControlPlane {
     }
 
     @Override
-    public void installHooks(Path libexec, String wakeUrl) {}
+    public void installHooks(Path libexec, List<String> wakeUrls) {}
 
     @Override
-    public List<String> daemonCommand(String listenAddress, int port, List<String> confServers) {
+    public List<String> daemonCommand(String id, String listenAddress, int port, List<String> confServers, List<String> joinUrls) {
       throw new IllegalStateException("no control plane");
     }
   };
@@ -30,12 +30,15 @@ public interface ControlPlane {
     return true;
   }
 
-  /** Writes the power-save wrappers into {@code libexec}; they wake the daemon at {@code wakeUrl}. */
-  void installHooks(Path libexec, String wakeUrl) throws InterruptedException;
+  /** Writes the power-save wrappers into {@code libexec}; they wake every daemon, at {@code wakeUrls}. */
+  void installHooks(Path libexec, List<String> wakeUrls) throws InterruptedException;
 
   /**
-   * The command line that runs {@code slipway daemon} in the foreground, listening on
-   * {@code listenAddress:port}, telling nodes {@code confServers} (HOST:PORT, failover order).
+   * The command line that runs {@code slipway daemon} named {@code id} (its name in the leader
+   * lease) in the foreground, listening on {@code listenAddress:port}, telling nodes
+   * {@code confServers} (HOST:PORT, failover order), and giving nodes {@code joinUrls} (every
+   * daemon's base URL, in the order nodes try them). The provisioner runs it with
+   * {@code SLIPWAY_PROVIDER_NETNS} set to the namespace holding the cluster's bridge.
    */
-  List<String> daemonCommand(String listenAddress, int port, List<String> confServers);
+  List<String> daemonCommand(String id, String listenAddress, int port, List<String> confServers, List<String> joinUrls);
 }

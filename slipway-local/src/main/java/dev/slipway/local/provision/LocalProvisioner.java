@@ -98,6 +98,11 @@ public final class LocalProvisioner implements Provisioner {
     return network.bridgeName();
   }
 
+  /** Base URLs of the cluster's daemons, one per controller, primary's first (metrics, health). */
+  public List<String> daemonUrls() {
+    return StartSlipwayDaemon.baseUrls(context(EventSink.NONE));
+  }
+
   /** The network namespace of a controller or login node (for nsenter). */
   public String namespaceOf(String infraNodeName) {
     return network.namespaceName(infraNodeName);

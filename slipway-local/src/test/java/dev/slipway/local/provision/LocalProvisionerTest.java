@@ -130,41 +130,53 @@ class LocalProvisionerTest {
     final List<String> calls = new ArrayList<>();
 
     @Override
-    public void installHooks(Path libexec, String wakeUrl) {
-      calls.add("hooks " + libexec + " " + wakeUrl);
+    public void installHooks(Path libexec, List<String> wakeUrls) {
+      calls.add("hooks " + libexec + " " + wakeUrls);
     }
 
     @Override
-    public List<String> daemonCommand(String listenAddress, int port, List<String> confServers) {
-      calls.add("daemon " + listenAddress + " " + port + " " + confServers);
+    public List<String> daemonCommand(String id, String listenAddress, int port, List<String> confServers, List<String> joinUrls) {
+      calls.add("daemon " + id + " " + listenAddress + " " + port + " " + confServers + " " + joinUrls);
       return List.of("slipway-test-daemon", listenAddress);
     }
   }
 
   @Test
-  void create_withAControlPlane_installsHooksBeforeSlurmctld_startsTheDaemonLast_andSuspendStopsItFirst() throws Exception {
+  void create_withAControlPlane_installsHooksBeforeSlurmctld_startsADaemonPerControllerLast_andSuspendStopsThemFirst() throws Exception {
     RecordingControlPlane plane = new RecordingControlPlane();
     LocalProvisioner p = provisioner(plane);
     p.create(events::add);
 
+    String urls = "[http://10.214.5.2:6820, http://10.214.5.3:6820]";
     assertThat(plane.calls).containsExactly(
-        "hooks " + tmp.resolve("cluster/libexec") + " http://10.214.5.1:6820/v1/wake",
-        "daemon 10.214.5.1 6820 [10.214.5.2:6817, 10.214.5.3:6817]");
+        "hooks " + tmp.resolve("cluster/libexec") + " [http://10.214.5.2:6820/v1/wake, http://10.214.5.3:6820/v1/wake]",
+        "daemon t1-controller-vm000 10.214.5.2 6820 [10.214.5.2:6817, 10.214.5.3:6817] " + urls,
+        "daemon t1-controller-vm001 10.214.5.3 6820 [10.214.5.2:6817, 10.214.5.3:6817] " + urls);
+    assertThat(p.daemonUrls()).hasToString(urls);
     int daemon = machine.indexOf("setsid -f sh -c");
     assertThat(machine.indexOf("hostname 't1-controller-vm000'")).isLessThan(daemon);
-    assertThat(machine.commands.get(daemon)).endsWith("slipway-test-daemon 10.214.5.1");
-    Path pidFile = tmp.resolve("cluster/daemon/slipway-daemon.pid");
-    long pid = Long.parseLong(Files.readString(pidFile).strip());
-    assertThat(machine.processes).containsEntry(pid, "java");
+    assertThat(machine.indexOf("hostname 't1-controller-vm001'")).isLessThan(daemon);
+    List<String> launches = machine.commands.stream().filter(c -> c.startsWith("setsid -f sh -c")).toList();
+    assertThat(launches).hasSize(2);
+    assertThat(launches.get(0)).contains("nsenter --net=\"/run/netns/$ns\"").contains(" " + p.namespaceOf("t1-controller-vm000") + " ")
+        .endsWith("slipway-test-daemon 10.214.5.2");
+    assertThat(launches.get(1)).contains(" " + p.namespaceOf("t1-controller-vm001") + " ").endsWith("slipway-test-daemon 10.214.5.3");
+    List<Long> pids = new ArrayList<>();
+    for (String ctl : List.of("t1-controller-vm000", "t1-controller-vm001")) {
+      Path pidFile = tmp.resolve("cluster/daemon/slipway-daemon-" + ctl + ".pid");
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      assertThat(machine.processes).containsEntry(pid, "java");
+      pids.add(pid);
+    }
 
     int before = machine.commands.size();
     p.suspend(events::add);
     List<String> stops = machine.commands.subList(before, machine.commands.size()).stream().filter(c -> c.startsWith("kill -TERM")).toList();
-    assertThat(stops.get(0)).isEqualTo("kill -TERM " + pid);
-    assertThat(machine.processes).doesNotContainKey(pid);
+    assertThat(stops.subList(0, 2)).containsExactly("kill -TERM " + pids.get(1), "kill -TERM " + pids.get(0));
+    assertThat(machine.processes).doesNotContainKeys(pids.get(0), pids.get(1));
 
     p.start(events::add);
-    assertThat(plane.calls).hasSize(3).last().asString().startsWith("daemon ");
+    assertThat(plane.calls).hasSize(5).last().asString().startsWith("daemon t1-controller-vm001");
   }
 
   LocalProvisioner provisioner() throws Exception {
