@@ -24,6 +24,7 @@ import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
 import dev.slipway.config.SlipwaySettings;
 import dev.slipway.local.netns.AddressRole;
+import dev.slipway.local.netns.FaultRequests;
 import dev.slipway.local.netns.NetnsPoolSpec;
 import dev.slipway.local.netns.NetnsProvider;
 import dev.slipway.local.netns.NodeSlurmd;
@@ -135,6 +136,8 @@ public final class Backends {
     env.put("SLIPWAY_JOIN_DEADLINE", Long.toString(config.slipway().resumeTimeout().toSeconds()));
     NetnsProvider.Builder b = NetnsProvider.builder(config.slurm().clusterId(), home.dir(), subnet)
         .runner(new ProcessCommandRunner()).clock(ctx.clock())
+        // Tests inject capacity failures and preemptions into the running daemon through files here.
+        .faultRequests(home.dir().resolve(FaultRequests.DIR_NAME))
         // Each pool has its own token file; the provider sets SLIPWAY_POOL_ID per node.
         .startTask(new StartTaskSpec(List.of("sh", "-c",
             "SLIPWAY_JOIN_TOKEN_FILE=\"$1/join-token-$SLIPWAY_POOL_ID\" exec sh \"$2\"", "slipway-start-task",
