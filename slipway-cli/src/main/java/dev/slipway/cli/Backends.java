@@ -25,6 +25,7 @@ import dev.slipway.store.sqlite.SqliteStateStore;
 import dev.slipway.config.SlipwaySettings;
 import dev.slipway.local.netns.AddressRole;
 import dev.slipway.local.provision.ComputeNodeAccess;
+import dev.slipway.local.netns.FaultRequests;
 import dev.slipway.local.netns.NetnsPoolSpec;
 import dev.slipway.local.netns.NetnsProvider;
 import dev.slipway.local.netns.NodeSlurmd;
@@ -156,6 +157,8 @@ public final class Backends {
     env.putAll(ComputeNodeAccess.nodeEnvironment(config, home.dir()));
     NetnsProvider.Builder b = NetnsProvider.builder(config.slurm().clusterId(), home.dir(), subnet)
         .runner(inNamespace(ctx.providerNetns(), new ProcessCommandRunner())).clock(ctx.clock())
+        // Tests inject capacity failures and preemptions into the running daemon through files here.
+        .faultRequests(home.dir().resolve(FaultRequests.DIR_NAME))
         // Each pool has its own token file; the provider sets SLIPWAY_POOL_ID per node.
         .startTask(new StartTaskSpec(List.of("sh", "-c",
             "SLIPWAY_JOIN_TOKEN_FILE=\"$1/join-token-$SLIPWAY_POOL_ID\" exec sh \"$2\"", "slipway-start-task",

@@ -27,8 +27,10 @@ import java.util.stream.Stream;
  * CONFIGURING until a periodic check every 30 s, unless a PrologSlurmctld is running, whose exit
  * re-checks the nodes and launches the job at once. {@code slipway-prolog-slurmctld} polls
  * {@code sinfo} until no node of the job is powering up, powered down, powering down or not
- * responding ({@code # ~ % *}), or {@code prologTimeout} passes, and always exits 0: a failing
- * PrologSlurmctld would requeue or hold the job, and Slurm itself handles nodes that never come.
+ * responding ({@code # ~ % *}), a node is DOWN or drained (it failed: Slurm requeues the job, which
+ * cannot start elsewhere while its PrologSlurmctld still runs), or {@code prologTimeout} passes, and
+ * always exits 0: a failing PrologSlurmctld would requeue or hold the job, and Slurm itself handles
+ * nodes that never come.
  *
  * @param javaHome the JDK or JRE whose {@code bin/java} runs the hooks
  * @param jar the slipway jar
@@ -183,6 +185,10 @@ public record HookScripts(
     s.append("  # %t is the compact state: idle~ powered down, alloc# powering up, idle% powering down, down* not responding\n");
     s.append("  if states=$(sinfo -h -N -n \"$nodes\" -o %t 2>&1); then\n");
     s.append("    case $states in\n");
+    s.append("      # DOWN/DRAIN: the node failed (resume failure, capacity, preemption); Slurm requeues the job, but\n");
+    s.append("      # it cannot start again anywhere while this prolog still runs, so stop waiting.\n");
+    s.append("      *down* | *drain* | *drng* | *fail*) echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) prolog job ${SLURM_JOB_ID:-?} nodes $nodes:\" \\\n");
+    s.append("        $states \"- a node failed, not waiting\"; exit 0 ;;\n");
     s.append("      *'#'* | *'~'* | *'%'* | *'*'*) ;;\n");
     s.append("      *) echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) prolog job ${SLURM_JOB_ID:-?} nodes $nodes ready after $(($(date +%s) - start)) s\"; exit 0 ;;\n");
     s.append("    esac\n");

@@ -167,14 +167,32 @@ class HookScriptsTest {
 
   @Test
   void prolog_nodesNeverReady_givesUpAfterItsTimeoutAndStillExitsZero() throws Exception {
-    fakeSinfo("idle% down*");
+    fakeSinfo("idle% alloc#");
     Path libexec = install(scripts(Optional.empty(), Duration.ofSeconds(1)));
     long started = System.nanoTime();
     int code = runClosed(libexec.resolve(HookScripts.PROLOG), "", "SLURM_JOB_NODELIST=gpu-0", "SLURM_CONF=/custom/slurm.conf");
     assertThat(code).isZero();
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
-    assertThat(Files.readString(log)).contains("nodes gpu-0 still not ready after 1 s: idle% down*");
+    assertThat(Files.readString(log)).contains("nodes gpu-0 still not ready after 1 s: idle% alloc#");
     assertThat(Files.readAllLines(dir.resolve("sinfo-calls"))).allMatch(l -> l.endsWith("SLURM_CONF=/custom/slurm.conf"));
+  }
+
+  @Test
+  void prolog_whenANodeOfTheJobIsMarkedDown_stopsWaitingAtOnce_soTheRequeuedJobCanStartElsewhere() throws Exception {
+    fakeSinfo("alloc# alloc#", "down~ alloc#", "down~ alloc#", "alloc alloc");
+    Path libexec = install(scripts(Optional.empty(), Duration.ofMinutes(11)));
+    int code = runClosed(libexec.resolve(HookScripts.PROLOG), "", "SLURM_JOB_NODELIST=cpu-[0-1]", "SLURM_JOB_ID=4");
+    assertThat(code).isZero();
+    assertThat(Files.readAllLines(dir.resolve("sinfo-calls"))).hasSize(2);
+    assertThat(Files.readString(log)).contains("prolog job 4 nodes cpu-[0-1]: down~ alloc# - a node failed, not waiting");
+  }
+
+  @Test
+  void prolog_aDrainedNode_alsoEndsTheWait() throws Exception {
+    fakeSinfo("drain~");
+    Path libexec = install(scripts(Optional.empty(), Duration.ofMinutes(11)));
+    assertThat(runClosed(libexec.resolve(HookScripts.PROLOG), "", "SLURM_JOB_NODELIST=gpu-0")).isZero();
+    assertThat(Files.readAllLines(dir.resolve("sinfo-calls"))).hasSize(1);
   }
 
   @Test

@@ -344,9 +344,9 @@ public final class Planner {
             release(b, node, Optional.empty(), "Slurm shows it powered down");
           } else if (nodeGone) {
             failNode(b, node, new ProviderError(ErrorClass.UNUSABLE, "NodeMissing",
-                "node " + b.nodeId().get() + " is no longer in pool " + poolId));
+                "node " + b.nodeId().get() + " is no longer in pool " + poolId), state);
           } else if (node.get().state().isFailed()) {
-            failNode(b, node, errorOf(node.get()));
+            failNode(b, node, errorOf(node.get()), state);
           } else if (b.phase() == BindingPhase.JOINED && state.map(SlurmHostState::isRegistered).orElse(false)) {
             put(with(b, BindingPhase.REGISTERED, b.nodeId(), b.address(), b.intentSeq(), now, Optional.empty()));
             registered = true;
@@ -361,9 +361,15 @@ public final class Planner {
       }
     }
 
-    /** A node failure: before registration the host is retried; a running host is given back to Slurm. */
-    private void failNode(HostBinding b, Optional<ProviderNode> node, ProviderError err) {
-      if (b.phase() == BindingPhase.REGISTERED) {
+    /**
+     * A node failure: before registration the host is retried; a running host is given back to
+     * Slurm. A JOINED host that Slurm already shows registered counts as running: the pass that
+     * would record the registration may come after Slurm started a job there, and a silent retry
+     * would leave that job on a host whose slurmd is gone (seen with a preemption seconds after
+     * the join).
+     */
+    private void failNode(HostBinding b, Optional<ProviderNode> node, ProviderError err, Optional<SlurmHostState> state) {
+      if (b.phase() == BindingPhase.REGISTERED || state.map(SlurmHostState::isRegistered).orElse(false)) {
         failures.add(err);
         markDown(b.host(), reason(err, poolId));
         release(b, node, Optional.of(err), err.summary() + ": " + err.message());

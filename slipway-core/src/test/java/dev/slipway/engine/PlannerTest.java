@@ -339,6 +339,39 @@ class PlannerTest {
   }
 
   @Test
+  void preemptedJoinedNode_thatSlurmAlreadyShowsRegistered_isMarkedDownAndReleased_notSilentlyRetried() {
+    ProviderError preempted = new ProviderError(ErrorClass.PREEMPTED, "NodePreempted", "spot capacity reclaimed");
+    SnapshotBuilder b = new SnapshotBuilder().pool("spot", 4, NodeType.LOW_PRIORITY, "work").status("spot", 0, 1, false)
+        .up("spot-0", "spot", 1, T0).binding("spot-0", "spot", BindingPhase.JOINED, "n0", 1, T0)
+        .node("n0", "spot", ProviderNodeState.PREEMPTED, true, T0, preempted)
+        .slurmUp("spot-0", addressOf("n0"));
+
+    Plan p = plan(b, T0.plusSeconds(20));
+
+    assertThat(slurm(p, SlurmUpdate.MarkDown.class)).containsExactly(new SlurmUpdate.MarkDown(List.of("spot-0"), "preempted"));
+    assertThat(put(p, "spot-0").orElseThrow()).satisfies(h -> {
+      assertThat(h.phase()).isEqualTo(BindingPhase.RELEASING);
+      assertThat(h.error()).contains(preempted);
+    });
+    assertThat(removed(p)).containsExactly("n0");
+  }
+
+  @Test
+  void preemptedJoinedNode_thatSlurmDoesNotShowRegistered_isRetriedWithoutTellingSlurm() {
+    ProviderError preempted = new ProviderError(ErrorClass.PREEMPTED, "NodePreempted", "spot capacity reclaimed");
+    SnapshotBuilder b = new SnapshotBuilder().pool("spot", 4, NodeType.LOW_PRIORITY, "work").status("spot", 0, 1, false)
+        .up("spot-0", "spot", 1, T0).binding("spot-0", "spot", BindingPhase.JOINED, "n0", 1, T0)
+        .node("n0", "spot", ProviderNodeState.PREEMPTED, true, T0, preempted)
+        .slurmPoweringUp("spot-0");
+
+    Plan p = plan(b, T0.plusSeconds(20));
+
+    assertThat(slurm(p, SlurmUpdate.MarkDown.class)).isEmpty();
+    assertThat(put(p, "spot-0").orElseThrow().phase()).isEqualTo(BindingPhase.FAILED);
+    assertThat(removed(p)).containsExactly("n0");
+  }
+
+  @Test
   void registeredHostWhoseNodeVanished_isMarkedDownAndReleased() {
     SnapshotBuilder b = new SnapshotBuilder().pool("gpu", 4)
         .up("gpu-0", "gpu", 1, T0).binding("gpu-0", "gpu", BindingPhase.REGISTERED, "n0", 1, T0).slurmUp("gpu-0", "10.1.1.1");

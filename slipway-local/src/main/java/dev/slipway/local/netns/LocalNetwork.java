@@ -221,6 +221,28 @@ public final class LocalNetwork {
     return left;
   }
 
+  /**
+   * Kills every process in the namespace with SIGKILL at once, as when the machine vanishes (a
+   * preempted VM): no process gets to report anything, e.g. slurmd cannot tell slurmctld that its
+   * jobs ended, so Slurm treats them as lost on a failed node (and requeues the requeueable ones)
+   * instead of as jobs that failed. Processes started meanwhile get the same; returns the PIDs killed.
+   */
+  public List<Long> killProcesses(String namespace) throws InterruptedException {
+    List<Long> killed = new ArrayList<>();
+    Instant deadline = clock.instant().plus(Duration.ofSeconds(5));
+    List<Long> pids = pids(namespace);
+    while (!pids.isEmpty()) {
+      kill("KILL", pids);
+      killed.addAll(pids);
+      if (!clock.instant().isBefore(deadline)) {
+        break;
+      }
+      pause.pause(POLL);
+      pids = pids(namespace);
+    }
+    return killed;
+  }
+
   private void kill(String signal, List<Long> pids) {
     List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
     pids.forEach(p -> command.add(Long.toString(p)));

@@ -174,7 +174,7 @@ public final class NetnsPool implements NodePool {
     limit = Optional.empty();
   }
 
-  /** Marks up to {@code count} READY low-priority nodes PREEMPTED and stops their processes. */
+  /** Marks up to {@code count} READY low-priority nodes PREEMPTED and kills their processes at once. */
   List<String> preempt(int count) {
     List<NetnsNode> victims = new ArrayList<>();
     synchronized (this) {
@@ -193,7 +193,9 @@ public final class NetnsPool implements NodePool {
     for (NetnsNode n : victims) {
       synchronized (n) {
         try {
-          provider.network().stopProcesses(provider.network().namespaceName(n.id), provider.removalGrace());
+          // SIGKILL without grace: a preempted VM vanishes; a SIGTERM would let slurmd and slurmstepd
+          // report the job as failed (JobLaunchFailure) instead of lost with its node, which Slurm requeues.
+          provider.network().killProcesses(provider.network().namespaceName(n.id));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted while preempting " + n.id, e);

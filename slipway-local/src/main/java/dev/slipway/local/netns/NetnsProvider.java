@@ -52,6 +52,8 @@ import java.util.stream.Stream;
  * per-pool start task failure rate and boot delay of {@link NetnsPoolSpec}.
  */
 public final class NetnsProvider implements NodeProvider, FaultInjection {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NetnsProvider.class);
+
   /** How many removed nodes' logs are kept. */
   public static final int KEEP_REMOVED = 500;
 
@@ -101,6 +103,7 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
     private Optional<NodeLauncher> launcher = Optional.empty();
     private StartTaskSpec startTask;
     private Duration removalGrace = Duration.ofSeconds(5);
+    private Optional<FaultRequests> faultRequests = Optional.empty();
     private final List<NetnsPoolSpec> pools = new ArrayList<>();
 
     private Builder(String clusterId, Path clusterDir, Subnet subnet) {
@@ -146,6 +149,15 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
       return this;
     }
 
+    /**
+     * Applies the {@link FaultRequests} dropped into {@code dir} about once a second, so that a
+     * test can inject faults into the provider of a daemon running in another process.
+     */
+    public Builder faultRequests(Path dir) {
+      this.faultRequests = Optional.of(new FaultRequests(dir));
+      return this;
+    }
+
     public Builder pool(NetnsPoolSpec spec) {
       if (pools.stream().anyMatch(p -> p.id().equals(spec.id()))) {
         throw new IllegalArgumentException("pool " + spec.id() + " is defined twice");
@@ -161,6 +173,7 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
       try {
         p.network.ensureBridge();
         p.adoptExisting();
+        faultRequests.ifPresent(p::pollFaultRequests);
       } catch (RuntimeException e) {
         p.executor.shutdownNow();
         throw e;
@@ -323,6 +336,17 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
         addresses.release(nodeId);
       }
     }
+  }
+
+  private void pollFaultRequests(FaultRequests requests) {
+    executor.scheduleWithFixedDelay(() -> {
+      try {
+        requests.applyPending(this).forEach(r -> log.warn("fault request applied: {}", r));
+      } catch (RuntimeException e) {
+        // A broken request must not end the polling (a scheduled task that throws is never run again).
+        log.warn("cannot apply fault requests in {}: {}", requests.dir(), e.toString());
+      }
+    }, 1, 1, TimeUnit.SECONDS);
   }
 
   private NetnsPool requirePool(String poolId) {

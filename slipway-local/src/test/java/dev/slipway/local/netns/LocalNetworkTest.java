@@ -131,6 +131,23 @@ class LocalNetworkTest {
   }
 
   @Test
+  void killProcesses_sendsKillAtOnce_withoutTerm_andAgainToProcessesThatAppearedMeanwhile() throws Exception {
+    int[] listings = {0};
+    RecordingRunner runner = new RecordingRunner(c -> {
+      if (c.startsWith("ip netns pids")) {
+        String[] answers = {"101\n102\n", "103\n", ""};
+        return ok(answers[Math.min(listings[0]++, 2)]);
+      }
+      return ok("");
+    });
+
+    assertThat(network(runner).killProcesses("ns1")).containsExactly(101L, 102L, 103L);
+
+    assertThat(runner.commands).contains("kill -KILL 101 102", "kill -KILL 103");
+    assertThat(runner.commands).noneMatch(c -> c.startsWith("kill -TERM"));
+  }
+
+  @Test
   void stopProcesses_whenTheyExitOnTerm_sendsNoKill() throws Exception {
     int[] listings = {0};
     RecordingRunner runner = new RecordingRunner(c -> c.startsWith("ip netns pids") ? ok(listings[0]++ == 0 ? "101\n" : "") : ok(""));
