@@ -49,7 +49,7 @@ YAML
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s%N)
-java -Xmx256m -jar slipway-cli/target/slipway.jar simulate --scenario "$work/burst.yaml" --output json > "$work/report.json"
+java -Xmx256m ${JAVA_OPTS:-} -jar "${JAR:-slipway-cli/target/slipway.jar}" simulate --scenario "$work/burst.yaml" --output json > "$work/report.json"
 end=$(date +%s%N)
 jq -r --arg wall "$(( (end - start) / 1000000 ))" '
   "hosts resumed:           \(.hosts.resumed) (resume to registered p50 \(.hosts.resume_to_registered_s.p50) s, max \(.hosts.resume_to_registered_s.max) s)",
