@@ -147,6 +147,8 @@ public final class Daemon implements AutoCloseable {
         if (leading && !before) {
           nextPeriodicPass = Instant.MIN;
           seenIntentSeq = OptionalLong.empty();
+          // Another leader may have acted meanwhile: the first pass reads everything.
+          reconciler.resync();
         }
       }
     } catch (RuntimeException e) {
