@@ -9,7 +9,6 @@ import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
 import dev.slipway.spi.HostBinding;
 import dev.slipway.spi.HostEvent;
-import dev.slipway.spi.Intent;
 import dev.slipway.spi.NodePool;
 import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.ProviderNode;
@@ -94,8 +93,10 @@ public final class JoinService {
 
   /*
    * Each attempt reads only what the join needs: the node's own bindings (indexed by node id) and
-   * its pool's REQUESTED bindings in intent order, checking intents one host at a time. Reading
-   * every binding per join made a burst of n joins cost O(n^2) (bench/burst.sh).
+   * the first claimable host of its pool (an indexed query that stops at the first match), and
+   * writes once: the claim and its history line are one transaction. Reading every binding per
+   * join made a burst of n joins cost O(n^2); reading the pool's REQUESTED hosts made it O(n^2/pools)
+   * (bench/burst.sh).
    */
   private JoinResult claim(JoinRequest request) {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -103,10 +104,7 @@ public final class JoinService {
       if (held.isPresent()) {
         return answerFor(held.get(), request);
       }
-      Optional<HostBinding> oldest = store.bindings(request.poolId(), BindingPhase.REQUESTED).stream()
-          .filter(b -> b.nodeId().isEmpty())
-          .filter(b -> store.intent(b.host()).map(i -> i.intent() == Intent.UP).orElse(false))
-          .findFirst();
+      Optional<HostBinding> oldest = store.firstClaimable(request.poolId());
       if (oldest.isEmpty()) {
         return new Rejected(Rejection.NO_HOST_WAITING, "no host of pool " + request.poolId() + " waits for a node");
       }
@@ -114,16 +112,15 @@ public final class JoinService {
       HostBinding b = oldest.get();
       HostBinding joined = new HostBinding(b.host(), b.poolId(), BindingPhase.JOINED, Optional.of(request.nodeId()),
           Optional.of(request.sourceAddress()), b.intentSeq(), now, b.error(), b.version());
-      Optional<HostBinding> stored = store.putBinding(joined);
+      HostEvent event = HostEvent.ofHost(now, b.host(), b.poolId(), "joined",
+          "node " + request.nodeId() + " at " + request.sourceAddress() + " claimed host " + b.host());
+      Optional<HostBinding> stored = store.putBinding(joined, List.of(event));
       if (stored.isEmpty()) {
         continue;
       }
-      if (!keepsOnlyOneHost(stored.get(), request.nodeId())) {
+      if (!keepsOnlyOneHost(stored.get(), request.nodeId(), now)) {
         continue;
       }
-      HostEvent event = HostEvent.ofHost(now, b.host(), b.poolId(), "joined",
-          "node " + request.nodeId() + " at " + request.sourceAddress() + " claimed host " + b.host());
-      store.appendEvents(List.of(event));
       sink.accept(new EngineEvent(now, event.kind(), event.message(), Map.of("pool", b.poolId(), "host", b.host())));
       return answer(b.host());
     }
@@ -131,13 +128,17 @@ public final class JoinService {
   }
 
   /** After a claim: if another service bound the same node meanwhile, the newer claim is given back. */
-  private boolean keepsOnlyOneHost(HostBinding mine, String nodeId) {
+  private boolean keepsOnlyOneHost(HostBinding mine, String nodeId, Instant now) {
     List<HostBinding> all = store.bindingsOfNode(nodeId);
     if (all.size() <= 1 || all.get(0).host().equals(mine.host())) {
       return true;
     }
+    // The claim's "joined" line is already in the history (same transaction); this one says why
+    // the host waits again.
     store.putBinding(new HostBinding(mine.host(), mine.poolId(), BindingPhase.REQUESTED, Optional.empty(), Optional.empty(),
-        mine.intentSeq(), mine.since(), mine.error(), mine.version()));
+        mine.intentSeq(), mine.since(), mine.error(), mine.version()),
+        List.of(HostEvent.ofHost(now, mine.host(), mine.poolId(), "join-given-back",
+            "node " + nodeId + " already serves host " + all.get(0).host() + "; host " + mine.host() + " waits for another node")));
     return false;
   }
 

@@ -86,12 +86,18 @@ public final class Planner {
 
   public Plan plan(Snapshot snapshot, Instant now) {
     Steps steps = new Steps();
+    // Grouped once, so a pass costs O(hosts), not O(pools x hosts).
+    Map<String, List<HostBinding>> bindingsByPool = new HashMap<>();
+    snapshot.bindings().values().forEach(b -> bindingsByPool.computeIfAbsent(b.poolId(), k -> new ArrayList<>()).add(b));
+    Map<String, List<HostIntent>> intentsByPool = new HashMap<>();
+    snapshot.intents().values().forEach(i -> intentsByPool.computeIfAbsent(i.poolId(), k -> new ArrayList<>()).add(i));
     snapshot.topology().stream()
         .sorted(Comparator.comparing(PoolTopology::poolId))
         .forEach(topology -> {
           PoolObservation observed = snapshot.observed().get(topology.poolId());
           if (observed != null) {
-            new PoolPass(topology, observed, snapshot, now, steps).run();
+            new PoolPass(topology, observed, snapshot, bindingsByPool.getOrDefault(topology.poolId(), List.of()),
+                intentsByPool.getOrDefault(topology.poolId(), List.of()), now, steps).run();
           }
         });
     return steps.toPlan();
@@ -174,7 +180,8 @@ public final class Planner {
     private Backoff backoff;
     private boolean registered;
 
-    PoolPass(PoolTopology topology, PoolObservation observed, Snapshot snapshot, Instant now, Steps steps) {
+    PoolPass(PoolTopology topology, PoolObservation observed, Snapshot snapshot, List<HostBinding> poolBindings,
+        List<HostIntent> poolIntents, Instant now, Steps steps) {
       this.topology = topology;
       this.observed = observed;
       this.snapshot = snapshot;
@@ -186,8 +193,8 @@ public final class Planner {
       this.nodes = observed.nodes().stream()
           .filter(n -> n.poolId().equals(poolId) && n.lowPriority() == topology.lowPriority())
           .collect(Collectors.toMap(ProviderNode::id, Function.identity(), (a, b) -> a, TreeMap::new));
-      snapshot.bindings().values().stream().filter(b -> b.poolId().equals(poolId)).forEach(b -> bindings.put(b.host(), b));
-      snapshot.intents().values().stream().filter(i -> i.poolId().equals(poolId)).forEach(i -> intents.put(i.host(), i));
+      poolBindings.forEach(b -> bindings.put(b.host(), b));
+      poolIntents.forEach(i -> intents.put(i.host(), i));
       this.record = snapshot.pools().getOrDefault(poolId, PoolRecord.initial(poolId));
       this.backoff = record.backoff();
     }

@@ -7,6 +7,7 @@ import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.IntentRequest;
 import dev.slipway.spi.Lease;
 import dev.slipway.spi.PoolRecord;
+import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,6 +99,22 @@ final class CrashPointStore implements StateStore {
   public Optional<HostBinding> putBinding(HostBinding binding) {
     write();
     return delegate.putBinding(binding);
+  }
+
+  @Override
+  public Optional<HostBinding> putBinding(HostBinding binding, Collection<HostEvent> events) {
+    write();
+    return delegate.putBinding(binding, events);
+  }
+
+  @Override
+  public StateChanges changesSince(long since) {
+    return delegate.changesSince(since);
+  }
+
+  @Override
+  public Optional<HostBinding> firstClaimable(String poolId) {
+    return delegate.firstClaimable(poolId);
   }
 
   @Override

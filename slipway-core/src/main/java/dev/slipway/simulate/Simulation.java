@@ -8,6 +8,7 @@ import dev.slipway.engine.JoinRequest;
 import dev.slipway.engine.JoinResult;
 import dev.slipway.engine.JoinService;
 import dev.slipway.engine.JoinSettings;
+import dev.slipway.engine.PlanAction;
 import dev.slipway.engine.PoolTopology;
 import dev.slipway.engine.Reconciler;
 import dev.slipway.model.ErrorClass;
@@ -20,6 +21,7 @@ import dev.slipway.sim.SimPoolSpec;
 import dev.slipway.sim.SimProvider;
 import dev.slipway.spi.EventSink;
 import dev.slipway.spi.HostBinding;
+import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.IntentSource;
 import dev.slipway.spi.PoolStatus;
 import dev.slipway.spi.ProviderNode;
@@ -226,7 +228,21 @@ public final class Simulation {
     private long joinCpuNanos;
     private int joins;
     private long maxPassCpuNanos;
+    private long fullReads;
     private int preempted;
+    // The burst intake (see SimulationReport.Intake): resumed hosts and resize targets by pool,
+    // and after each pass the cumulative CPU and whether every resumed host had its resize.
+    private Optional<Instant> firstResume = Optional.empty();
+    private Instant lastResume = Instant.MIN;
+    private final Map<String, Set<String>> resumedByPool = new HashMap<>();
+    private final Map<String, Integer> resizedToByPool = new HashMap<>();
+    private final List<PassMark> passMarks = new ArrayList<>();
+    private long passCpuBeforeFirstResume;
+    private long joinCpuBeforeFirstResume;
+    private int joinsBeforeFirstResume;
+    private int passesBeforeFirstResume;
+
+    private record PassMark(Instant at, long passCpuNanos, long joinCpuNanos, int joins, int passes, boolean covered) {}
     private final List<PlannedCrash> crashesToPlace = new ArrayList<>(plannedCrashes);
 
     private record Daemon(CrashPointStore store, Reconciler reconciler, JoinService join) {}
@@ -384,8 +400,17 @@ public final class Simulation {
         d.store().crashAfter(c.writesBeforeCrash());
       });
       long before = cpuNanos();
+      long fullReadsBefore = d.reconciler().fullReads();
+      Map<String, Long> resizesBefore = Map.copyOf(counters.resizeOkByPool);
       try {
-        d.reconciler().pass();
+        Reconciler.PassResult result = d.reconciler().pass();
+        for (PlanAction a : result.plan().actions()) {
+          if (a instanceof PlanAction.ResizePool r
+              && !counters.resizeOkByPool.getOrDefault(r.poolId(), 0L).equals(resizesBefore.getOrDefault(r.poolId(), 0L))) {
+            resizedToByPool.merge(r.poolId(), r.target().dedicated() + r.target().lowPriority(), Math::max);
+          }
+        }
+        fullReads += d.reconciler().fullReads() - fullReadsBefore;
       } catch (CrashPointStore.DaemonCrashed e) {
         crashDaemon();
         Duration down = crash.map(PlannedCrash::downFor).orElse(Duration.ZERO);
@@ -401,6 +426,11 @@ public final class Simulation {
         d.store().disarm();
       }
       passes++;
+      if (firstResume.isPresent()) {
+        boolean covered = resumedByPool.entrySet().stream()
+            .allMatch(e -> resizedToByPool.getOrDefault(e.getKey(), 0) >= e.getValue().size());
+        passMarks.add(new PassMark(t, engineCpuNanos - joinCpuNanos, joinCpuNanos, joins, passes, covered));
+      }
       providerDirty = true;
       checkBindings();
       checkPoolSizes();
@@ -443,7 +473,18 @@ public final class Simulation {
     }
 
     private void hook(List<String> hosts, IntentSource source, List<String> jobIds) {
-      hookStore.recordIntents(intents.requests(hosts, source, jobIds), clock.instant());
+      List<HostIntent> recorded = hookStore.recordIntents(intents.requests(hosts, source, jobIds), clock.instant());
+      if (source == IntentSource.RESUME && !recorded.isEmpty()) {
+        if (firstResume.isEmpty()) {
+          firstResume = Optional.of(clock.instant());
+          passCpuBeforeFirstResume = engineCpuNanos - joinCpuNanos;
+          joinCpuBeforeFirstResume = joinCpuNanos;
+          joinsBeforeFirstResume = joins;
+          passesBeforeFirstResume = passes;
+        }
+        lastResume = clock.instant();
+        recorded.forEach(i -> resumedByPool.computeIfAbsent(i.poolId(), k -> new HashSet<>()).add(i.host()));
+      }
       if (daemon.isPresent()) {
         wakes.add(clock.instant().plus(settings.wakeDelay()));
       }
@@ -762,7 +803,23 @@ public final class Simulation {
           new SimulationReport.NodeSeconds(dedicatedSeconds, lowPrioritySeconds),
           new SimulationReport.Engine(passes, crashes, restarts, engineCpuNanos / 1_000_000, maxPassCpuNanos / 1_000_000, joins,
               joinCpuNanos / 1_000_000,
-              peakHeap / (1024 * 1024), preempted));
+              peakHeap / (1024 * 1024), preempted, fullReads),
+          intake());
+    }
+
+    /** The first pass after the last resume call at which every resumed host's pool was resized to cover it. */
+    private Optional<SimulationReport.Intake> intake() {
+      if (firstResume.isEmpty()) {
+        return Optional.empty();
+      }
+      return passMarks.stream().filter(m -> !m.at().isBefore(lastResume) && m.covered()).findFirst()
+          .map(m -> new SimulationReport.Intake(
+              resumedByPool.values().stream().mapToInt(Set::size).sum(),
+              Duration.between(firstResume.get(), m.at()),
+              m.passes() - passesBeforeFirstResume,
+              (m.passCpuNanos() - passCpuBeforeFirstResume) / 1_000_000,
+              m.joins() - joinsBeforeFirstResume,
+              (m.joinCpuNanos() - joinCpuBeforeFirstResume) / 1_000_000));
     }
 
     @Override
@@ -781,6 +838,7 @@ public final class Simulation {
     long failed;
     int refusedAboveMax;
     final Map<String, Long> resizeByPool = new HashMap<>();
+    final Map<String, Long> resizeOkByPool = new HashMap<>();
 
     @Override
     public void providerCall(String poolId, String call, String outcome) {
@@ -788,6 +846,9 @@ public final class Simulation {
         case "resize" -> {
           resize++;
           resizeByPool.merge(poolId, 1L, Long::sum);
+          if (outcome.equals("ok")) {
+            resizeOkByPool.merge(poolId, 1L, Long::sum);
+          }
           if (outcome.equals(ErrorClass.CONFIGURATION.name())) {
             refusedAboveMax++;
           }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * form {@code slipway simulate --output json} prints; its keys are part of the CLI's interface.
  */
 public record SimulationReport(
-    Run run, Jobs jobs, Hosts hosts, ProviderCalls providerCalls, Invariants invariants, NodeSeconds nodeSeconds, Engine engine) {
+    Run run, Jobs jobs, Hosts hosts, ProviderCalls providerCalls, Invariants invariants, NodeSeconds nodeSeconds, Engine engine,
+    Optional<Intake> intake) {
 
   /** The scenario, the seed, virtual time covered and wall time spent. */
   public record Run(String scenario, long seed, Instant start, Instant end, Instant finishedAt, boolean drained, long wallMillis) {}
@@ -62,7 +63,16 @@ public record SimulationReport(
    */
   public record Engine(int passes, int crashes, int restarts, long cpuMillis, long maxPassCpuMillis, int joins, long joinCpuMillis,
       long peakHeapMiB,
-      int nodesPreempted) {}
+      int nodesPreempted, long fullReads) {}
+
+  /**
+   * The burst intake: from the first resume call to the end of the first pass, after the last
+   * resume call, at which every pool's resize target covers the hosts resumed in it (each host's
+   * resize issued). {@code passCpuMillis}: CPU of the passes in that window; joins made in the
+   * window (nodes that booted meanwhile) are counted apart. Meant for a burst scenario: resumes
+   * later in the run stretch the window to them.
+   */
+  public record Intake(int hosts, Duration duration, int passes, long passCpuMillis, int joins, long joinCpuMillis) {}
 
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -121,7 +131,18 @@ public record SimulationReport(
     e.put("join_cpu_ms", engine.joinCpuMillis());
     e.put("peak_heap_mib", engine.peakHeapMiB());
     e.put("nodes_preempted", engine.nodesPreempted());
+    e.put("full_reads", engine.fullReads());
     m.put("engine", e);
+    intake.ifPresent(in -> {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("hosts", in.hosts());
+      b.put("seconds", in.duration().toMillis() / 1000.0);
+      b.put("passes", in.passes());
+      b.put("pass_cpu_ms", in.passCpuMillis());
+      b.put("joins", in.joins());
+      b.put("join_cpu_ms", in.joinCpuMillis());
+      m.put("burst_intake", b);
+    });
     return m;
   }
 

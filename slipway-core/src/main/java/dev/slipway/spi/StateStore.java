@@ -56,6 +56,44 @@ public interface StateStore extends AutoCloseable {
   }
 
   /**
+   * The intents and bindings written after change sequence {@code since} (0: everything), so a
+   * long-lived reader (the reconciler) pays for what changed, not for what exists. Every intent
+   * write, binding write and binding delete is stamped with a store-wide change sequence that
+   * increases in commit order; a write committed after this read gets a sequence above the
+   * returned {@link StateChanges#sequence()}. The answer is one consistent read. A store may
+   * answer complete at any time (it must when {@code since} is 0, or when it cannot tell what
+   * changed, e.g. {@code since} is ahead of it because it was replaced); this default always does.
+   */
+  default StateChanges changesSince(long since) {
+    return StateChanges.complete(0, intents(), bindings());
+  }
+
+  /**
+   * The first host of the pool a booting node may claim: the REQUESTED binding without a node
+   * whose host's latest intent is UP, oldest intent first (by {@code intentSeq}, then host).
+   * Stores with an index override this; the default filters {@link #bindings(String, BindingPhase)}.
+   */
+  default Optional<HostBinding> firstClaimable(String poolId) {
+    return bindings(poolId, BindingPhase.REQUESTED).stream()
+        .filter(b -> b.nodeId().isEmpty())
+        .filter(b -> intent(b.host()).map(i -> i.intent() == Intent.UP).orElse(false))
+        .findFirst();
+  }
+
+  /**
+   * {@link #putBinding} and, only if the binding was stored, {@link #appendEvents} of
+   * {@code events}: one transaction in stores that have them (a join's claim and its history
+   * line are one write). This default makes two writes, the event after the binding.
+   */
+  default Optional<HostBinding> putBinding(HostBinding binding, Collection<HostEvent> events) {
+    Optional<HostBinding> stored = putBinding(binding);
+    if (stored.isPresent() && !events.isEmpty()) {
+      appendEvents(events);
+    }
+    return stored;
+  }
+
+  /**
    * Stores {@code binding} if the stored version equals {@code binding.version()} (0: must not
    * exist). Returns the stored binding with its new version, or empty when the compare failed.
    * A new version differs from every version the host's binding had before, also across a delete

@@ -6,15 +6,18 @@ import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.IntentRequest;
 import dev.slipway.spi.Lease;
 import dev.slipway.spi.PoolRecord;
+import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -34,6 +37,11 @@ public final class InMemoryStateStore implements StateStore {
   private final Map<String, Long> lastFencing = new HashMap<>();
   /** The last version a deleted binding had, so a re-created binding never reuses a version. */
   private final Map<String, Long> retiredVersions = new HashMap<>();
+  /** The change sequence of each host's last intent or binding write (see {@link #changesSince}). */
+  private final Map<String, Long> changed = new HashMap<>();
+  private long changeSeq;
+  /** The change sequence at the last {@link #wipe()}: a reader from before it must read everything. */
+  private long wipedAt;
   private long seq;
   private long eventId;
   private boolean closed;
@@ -49,7 +57,11 @@ public final class InMemoryStateStore implements StateStore {
       out.add(new HostIntent(r.host(), r.poolId(), r.intent(), r.source(), ++next, at, r.jobIds()));
     }
     seq = next;
-    out.forEach(i -> intents.put(i.host(), i));
+    changeSeq++;
+    out.forEach(i -> {
+      intents.put(i.host(), i);
+      changed.put(i.host(), changeSeq);
+    });
     return out;
   }
 
@@ -81,7 +93,37 @@ public final class InMemoryStateStore implements StateStore {
     long base = stored == 0 ? retiredVersions.getOrDefault(b.host(), 0L) : stored;
     HostBinding next = new HostBinding(b.host(), b.poolId(), b.phase(), b.nodeId(), b.address(), b.intentSeq(), b.since(), b.error(), base + 1);
     bindings.put(b.host(), next);
+    changed.put(b.host(), ++changeSeq);
     return Optional.of(next);
+  }
+
+  @Override
+  public synchronized Optional<HostBinding> putBinding(HostBinding b, Collection<HostEvent> newEvents) {
+    // Synchronized as a whole: the claim and its events are one step, like one SQLite transaction.
+    Optional<HostBinding> stored = putBinding(b);
+    if (stored.isPresent()) {
+      appendEvents(newEvents);
+    }
+    return stored;
+  }
+
+  @Override
+  public synchronized StateChanges changesSince(long since) {
+    open();
+    if (since <= 0 || since < wipedAt || since > changeSeq) {
+      return StateChanges.complete(changeSeq, Map.copyOf(intents), Map.copyOf(bindings));
+    }
+    Set<String> hosts = new HashSet<>();
+    Map<String, HostIntent> changedIntents = new HashMap<>();
+    Map<String, HostBinding> changedBindings = new HashMap<>();
+    changed.forEach((host, at) -> {
+      if (at > since) {
+        hosts.add(host);
+        Optional.ofNullable(intents.get(host)).ifPresent(i -> changedIntents.put(host, i));
+        Optional.ofNullable(bindings.get(host)).ifPresent(b -> changedBindings.put(host, b));
+      }
+    });
+    return new StateChanges(changeSeq, false, Set.copyOf(hosts), Map.copyOf(changedIntents), Map.copyOf(changedBindings));
   }
 
   @Override
@@ -93,6 +135,7 @@ public final class InMemoryStateStore implements StateStore {
     }
     bindings.remove(host);
     retiredVersions.put(host, b.version());
+    changed.put(host, ++changeSeq);
     return true;
   }
 
@@ -177,6 +220,8 @@ public final class InMemoryStateStore implements StateStore {
 
   /** Forgets everything, as after the loss of the store's file (drift tests). Sequences keep growing. */
   public synchronized void wipe() {
+    wipedAt = ++changeSeq;
+    changed.clear();
     intents.clear();
     bindings.clear();
     pools.clear();

@@ -16,6 +16,7 @@ import dev.slipway.spi.Lease;
 import dev.slipway.spi.PoolRecord;
 import dev.slipway.spi.PoolTarget;
 import dev.slipway.spi.ProviderError;
+import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +60,14 @@ public abstract class StateStoreContract {
    */
   protected StateStore anotherHandle(StateStore store) {
     return store;
+  }
+
+  /**
+   * Whether the store answers {@link StateStore#changesSince} with only what changed (true for
+   * stores that track a change sequence); the suite then also checks that it does.
+   */
+  protected boolean tracksChanges() {
+    return false;
   }
 
   @BeforeEach
@@ -319,6 +328,181 @@ public abstract class StateStoreContract {
     assertThat(store.bindings("gpu", BindingPhase.REQUESTED)).extracting(HostBinding::host).containsExactly("gpu-0", "gpu-1", "gpu-2");
     assertThat(store.bindings("gpu", BindingPhase.JOINED)).extracting(HostBinding::host).containsExactly("gpu-3");
     assertThat(store.bindings("gpu", BindingPhase.FAILED)).isEmpty();
+  }
+
+  @Test
+  void firstClaimable_isTheOldestRequestedHostWithoutANodeWhoseIntentIsUp() {
+    store.recordIntents(List.of(up("gpu-0"), up("gpu-1"), up("gpu-2"), up("gpu-3"), up("cpu-0")), clock.instant());
+    store.recordIntents(List.of(down("gpu-0")), clock.instant());
+    store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    HostBinding gpu1 = store.putBinding(requested("gpu-1", "gpu", 2)).orElseThrow();
+    store.putBinding(withNode(gpu1, "node-1")).orElseThrow();
+    store.putBinding(requested("gpu-3", "gpu", 4)).orElseThrow();
+    store.putBinding(requested("gpu-2", "gpu", 3)).orElseThrow();
+    store.putBinding(requested("cpu-0", "cpu", 0)).orElseThrow();
+    store.putBinding(requested("gpu-9", "gpu", 0)).orElseThrow();
+
+    // gpu-0's latest intent is DOWN, gpu-1 has a node, gpu-9 has no intent at all.
+    assertThat(store.firstClaimable("gpu")).map(HostBinding::host).contains("gpu-2");
+    assertThat(store.firstClaimable("cpu")).map(HostBinding::host).contains("cpu-0");
+    assertThat(store.firstClaimable("none")).isEmpty();
+  }
+
+  @Test
+  void putBindingWithEvents_whenStored_appendsTheEvents() {
+    HostEvent joined = HostEvent.ofHost(clock.instant(), "gpu-0", "gpu", "joined", "node-1 claimed gpu-0");
+
+    HostBinding stored = store.putBinding(requested("gpu-0", "gpu", 1), List.of(joined)).orElseThrow();
+
+    assertThat(store.binding("gpu-0")).contains(stored);
+    assertThat(store.hostEvents("gpu-0", 10)).extracting(HostEvent::kind).containsExactly("joined");
+  }
+
+  @Test
+  void putBindingWithEvents_whenTheCompareFails_appendsNothing() {
+    HostBinding stored = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    HostEvent joined = HostEvent.ofHost(clock.instant(), "gpu-0", "gpu", "joined", "node-1 claimed gpu-0");
+
+    assertThat(store.putBinding(withVersion(withNode(stored, "node-1"), stored.version() + 1000), List.of(joined))).isEmpty();
+
+    assertThat(store.binding("gpu-0")).contains(stored);
+    assertThat(store.hostEvents("gpu-0", 10)).isEmpty();
+  }
+
+  @Test
+  void changesSince_zero_isCompleteAndHoldsEverything() {
+    store.recordIntents(List.of(up("gpu-0"), up("gpu-1")), clock.instant());
+    HostBinding b = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+
+    StateChanges all = store.changesSince(0);
+
+    assertThat(all.complete()).isTrue();
+    assertThat(all.intents()).isEqualTo(store.intents());
+    assertThat(all.bindings()).containsExactly(java.util.Map.entry("gpu-0", b));
+  }
+
+  @Test
+  void changesSince_aSequence_bringsACopyUpToDateThroughWritesAndDeletes() {
+    store.recordIntents(List.of(up("gpu-0"), up("gpu-1"), up("gpu-2")), clock.instant());
+    HostBinding gpu0 = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    HostBinding gpu1 = store.putBinding(requested("gpu-1", "gpu", 2)).orElseThrow();
+    StateChanges first = store.changesSince(0);
+    java.util.Map<String, HostIntent> intents = new java.util.HashMap<>(first.intents());
+    java.util.Map<String, HostBinding> bindings = new java.util.HashMap<>(first.bindings());
+
+    store.recordIntents(List.of(down("gpu-2"), up("gpu-3")), clock.instant());
+    store.putBinding(withNode(gpu0, "node-0")).orElseThrow();
+    assertThat(store.deleteBinding("gpu-1", gpu1.version())).isTrue();
+    StateChanges next = store.changesSince(first.sequence());
+    assertThat(next.complete()).isEqualTo(!tracksChanges());
+    if (!next.complete()) {
+      assertThat(next.sequence()).isGreaterThan(first.sequence());
+      // Only what changed, and gpu-1 is listed although its binding is gone.
+      assertThat(next.hosts()).containsExactlyInAnyOrder("gpu-0", "gpu-1", "gpu-2", "gpu-3");
+      assertThat(next.bindings()).doesNotContainKey("gpu-1");
+    }
+    apply(next, intents, bindings);
+
+    assertThat(intents).isEqualTo(store.intents());
+    assertThat(bindings).isEqualTo(store.bindings());
+  }
+
+  @Test
+  void changesSince_theLatestSequence_isEmptyWhenNothingWasWritten() {
+    store.recordIntents(List.of(up("gpu-0")), clock.instant());
+    StateChanges first = store.changesSince(0);
+    store.putPool(PoolRecord.initial("gpu")).orElseThrow();
+    store.appendEvents(List.of(HostEvent.ofPool(clock.instant(), "gpu", "note", "pools and events are no intent or binding")));
+
+    StateChanges again = store.changesSince(first.sequence());
+
+    assertThat(again.complete()).isEqualTo(!tracksChanges());
+    if (!again.complete()) {
+      assertThat(again.hosts()).isEmpty();
+      assertThat(again.sequence()).isEqualTo(first.sequence());
+    }
+  }
+
+  @Test
+  void changesSince_aFailedWrite_isNoChange() {
+    store.recordIntents(List.of(up("gpu-0")), clock.instant());
+    HostBinding b = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    StateChanges first = store.changesSince(0);
+
+    assertThat(store.putBinding(withVersion(b, b.version() + 1000))).isEmpty();
+    assertThat(store.deleteBinding("gpu-0", b.version() + 1000)).isFalse();
+    assertThatThrownBy(() -> store.recordIntents(List.of(up("gpu-1"), new IntentRequest("", "gpu", Intent.UP, IntentSource.RESUME, List.of())),
+        clock.instant())).isInstanceOf(IllegalArgumentException.class);
+    StateChanges again = store.changesSince(first.sequence());
+
+    assertThat(again.complete()).isEqualTo(!tracksChanges());
+    if (!again.complete()) {
+      assertThat(again.hosts()).isEmpty();
+    }
+  }
+
+  @Test
+  void changesSince_followedByWritesFromAnotherHandle_seesThemAll() throws Exception {
+    StateStore other = secondHandle();
+    java.util.Map<String, HostIntent> intents = new java.util.HashMap<>();
+    java.util.Map<String, HostBinding> bindings = new java.util.HashMap<>();
+    long sequence = 0;
+    // Another handle writes while this one reads changes; the copy must converge to the store.
+    Future<?> writer;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      writer = pool.submit(() -> {
+        for (int i = 0; i < 40; i++) {
+          other.recordIntents(List.of(up("gpu-" + i)), clock.instant());
+          other.putBinding(requested("gpu-" + i, "gpu", i)).orElseThrow();
+          if (i % 3 == 0) {
+            HostBinding b = other.binding("gpu-" + i).orElseThrow();
+            other.deleteBinding(b.host(), b.version());
+          }
+        }
+        return null;
+      });
+      while (!writer.isDone()) {
+        StateChanges c = store.changesSince(sequence);
+        apply(c, intents, bindings);
+        sequence = c.sequence();
+      }
+      writer.get(RACE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    apply(store.changesSince(sequence), intents, bindings);
+
+    assertThat(intents).isEqualTo(store.intents());
+    assertThat(bindings).isEqualTo(store.bindings());
+  }
+
+  /** What a reader of changes does with them (as the reconciler's copy does). */
+  private static void apply(StateChanges c, java.util.Map<String, HostIntent> intents, java.util.Map<String, HostBinding> bindings) {
+    if (c.complete()) {
+      intents.clear();
+      bindings.clear();
+      intents.putAll(c.intents());
+      bindings.putAll(c.bindings());
+      return;
+    }
+    for (String host : c.hosts()) {
+      if (c.intents().containsKey(host)) {
+        intents.put(host, c.intents().get(host));
+      } else {
+        intents.remove(host);
+      }
+      if (c.bindings().containsKey(host)) {
+        bindings.put(host, c.bindings().get(host));
+      } else {
+        bindings.remove(host);
+      }
+    }
+  }
+
+  private HostBinding withNode(HostBinding b, String nodeId) {
+    return new HostBinding(b.host(), b.poolId(), BindingPhase.JOINED, Optional.of(nodeId), Optional.of("10.0.0.1"), b.intentSeq(),
+        clock.instant(), b.error(), b.version());
   }
 
   @Test

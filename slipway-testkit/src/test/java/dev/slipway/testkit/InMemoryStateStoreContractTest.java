@@ -8,4 +8,9 @@ class InMemoryStateStoreContractTest extends StateStoreContract {
   protected StateStore newStore() {
     return new InMemoryStateStore();
   }
+
+  @Override
+  protected boolean tracksChanges() {
+    return true;
+  }
 }

@@ -287,6 +287,8 @@ public final class Daemon implements AutoCloseable {
       preparedToken = leading.get().fencingToken();
       nextPeriodicPass = Instant.MIN;
       seenIntentSeq = OptionalLong.empty();
+      // Another leader may have acted meanwhile: the first pass of this leadership reads everything.
+      reconciler.resync();
     }
     Instant now = clock.instant();
     try {

@@ -83,7 +83,17 @@ final class SqliteSchema {
           new Migration(
               2,
               "index bindings by node id (join service lookups)",
-              List.of("CREATE INDEX bindings_by_node ON bindings (node_id)")));
+              List.of("CREATE INDEX bindings_by_node ON bindings (node_id)")),
+          new Migration(
+              3,
+              "change sequence per host (incremental reads by the reconciler)",
+              List.of(
+                  // change_seq stamps every intent and binding write (one number per transaction);
+                  // a host keeps only its latest stamp, so the table has at most one row per host
+                  // and a deleted binding is still seen as a change of its host.
+                  "INSERT INTO counters (name, value) VALUES ('change_seq', 0)",
+                  "CREATE TABLE changes (host TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
+                  "CREATE INDEX changes_by_seq ON changes (seq)")));
 
   private SqliteSchema() {}
 

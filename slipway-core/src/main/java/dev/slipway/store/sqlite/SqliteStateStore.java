@@ -13,6 +13,7 @@ import dev.slipway.spi.Lease;
 import dev.slipway.spi.PoolRecord;
 import dev.slipway.spi.PoolTarget;
 import dev.slipway.spi.ProviderError;
+import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
 import dev.slipway.spi.StoreUnavailableException;
 import java.nio.file.Files;
@@ -30,10 +31,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -212,6 +215,7 @@ public final class SqliteStateStore implements StateStore {
                     }
                   }
                   setCounter("intent_seq", seq);
+                  stampChanges(batch.stream().map(IntentRequest::host).toList());
                   return List.copyOf(recorded);
                 }));
   }
@@ -257,14 +261,19 @@ public final class SqliteStateStore implements StateStore {
 
   /** Maps a row of {@code host, pool_id, intent, source, seq, at_ms, job_ids}. */
   private static HostIntent intentFrom(ResultSet rs) throws SQLException {
-    String jobs = rs.getString(7);
+    return intentFrom(rs, 0);
+  }
+
+  /** The same columns starting after column {@code offset}. */
+  private static HostIntent intentFrom(ResultSet rs, int offset) throws SQLException {
+    String jobs = rs.getString(offset + 7);
     return new HostIntent(
-        rs.getString(1),
-        rs.getString(2),
-        Intent.valueOf(rs.getString(3)),
-        IntentSource.valueOf(rs.getString(4)),
-        rs.getLong(5),
-        Instant.ofEpochMilli(rs.getLong(6)),
+        rs.getString(offset + 1),
+        rs.getString(offset + 2),
+        Intent.valueOf(rs.getString(offset + 3)),
+        IntentSource.valueOf(rs.getString(offset + 4)),
+        rs.getLong(offset + 5),
+        Instant.ofEpochMilli(rs.getLong(offset + 6)),
         jobs.isEmpty() ? List.of() : List.of(jobs.split(JOB_ID_SEPARATOR, -1)));
   }
 
@@ -348,9 +357,140 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
+  public Optional<HostBinding> firstClaimable(String poolId) {
+    Objects.requireNonNull(poolId, "poolId");
+    return locked(
+        () ->
+            withRetries(
+                "read first claimable host",
+                () -> {
+                  // Walks bindings_by_pool_phase in join order and stops at the first match.
+                  try (PreparedStatement p =
+                      connection.prepareStatement(
+                          "SELECT " + qualified("b") + " FROM bindings b JOIN intents i ON i.host = b.host"
+                              + " WHERE b.pool_id = ? AND b.phase = ? AND b.node_id IS NULL AND i.intent = ?"
+                              + " ORDER BY b.intent_seq, b.host LIMIT 1")) {
+                    p.setString(1, poolId);
+                    p.setString(2, BindingPhase.REQUESTED.name());
+                    p.setString(3, Intent.UP.name());
+                    try (ResultSet rs = p.executeQuery()) {
+                      return rs.next() ? Optional.of(bindingFrom(rs)) : Optional.<HostBinding>empty();
+                    }
+                  }
+                }));
+  }
+
+  private static String qualified(String alias) {
+    return alias + "." + BINDING_COLUMNS.replace(", ", ", " + alias + ".");
+  }
+
+  @Override
+  public StateChanges changesSince(long since) {
+    return locked(
+        () ->
+            withRetries(
+                "read changes",
+                () -> {
+                  // One deferred read transaction: in WAL mode every SELECT in it sees the same
+                  // commit, so the counter and the rows agree.
+                  try (Statement s = connection.createStatement()) {
+                    s.execute("BEGIN");
+                  }
+                  try {
+                    long current = counter("change_seq");
+                    StateChanges changes = since <= 0 || since > current ? readEverything(current) : readChanges(since, current);
+                    try (Statement s = connection.createStatement()) {
+                      s.execute("COMMIT");
+                    }
+                    return changes;
+                  } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly();
+                    throw e;
+                  }
+                }));
+  }
+
+  private StateChanges readEverything(long current) throws SQLException {
+    Map<String, HostIntent> intents = new HashMap<>();
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT host, pool_id, intent, source, seq, at_ms, job_ids FROM intents")) {
+      while (rs.next()) {
+        HostIntent i = intentFrom(rs);
+        intents.put(i.host(), i);
+      }
+    }
+    Map<String, HostBinding> bindings = new HashMap<>();
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT " + BINDING_COLUMNS + " FROM bindings")) {
+      while (rs.next()) {
+        HostBinding b = bindingFrom(rs);
+        bindings.put(b.host(), b);
+      }
+    }
+    return StateChanges.complete(current, Collections.unmodifiableMap(intents), Collections.unmodifiableMap(bindings));
+  }
+
+  private StateChanges readChanges(long since, long current) throws SQLException {
+    Set<String> hosts = new HashSet<>();
+    Map<String, HostIntent> intents = new HashMap<>();
+    Map<String, HostBinding> bindings = new HashMap<>();
+    if (since < current) {
+      try (PreparedStatement p = connection.prepareStatement(
+          "SELECT c.host, i.host, i.pool_id, i.intent, i.source, i.seq, i.at_ms, i.job_ids FROM changes c"
+              + " LEFT JOIN intents i ON i.host = c.host WHERE c.seq > ?")) {
+        p.setLong(1, since);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            hosts.add(rs.getString(1));
+            if (rs.getString(2) != null) {
+              HostIntent i = intentFrom(rs, 1);
+              intents.put(i.host(), i);
+            }
+          }
+        }
+      }
+      try (PreparedStatement p = connection.prepareStatement(
+          "SELECT " + qualified("b") + " FROM changes c JOIN bindings b ON b.host = c.host WHERE c.seq > ?")) {
+        p.setLong(1, since);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            HostBinding b = bindingFrom(rs);
+            bindings.put(b.host(), b);
+          }
+        }
+      }
+    }
+    return new StateChanges(current, false, Collections.unmodifiableSet(hosts), Collections.unmodifiableMap(intents),
+        Collections.unmodifiableMap(bindings));
+  }
+
+  /**
+   * Stamps {@code hosts} with the next change sequence; inside the write transaction of the
+   * change, so the stamp commits (or rolls back) with it.
+   */
+  private void stampChanges(List<String> hosts) throws SQLException {
+    long seq = counter("change_seq") + 1;
+    setCounter("change_seq", seq);
+    try (PreparedStatement p = connection.prepareStatement(
+        "INSERT INTO changes (host, seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET seq = excluded.seq")) {
+      for (String host : hosts) {
+        p.setString(1, host);
+        p.setLong(2, seq);
+        p.executeUpdate();
+      }
+    }
+  }
+
+  @Override
   public Optional<HostBinding> putBinding(HostBinding binding) {
+    return putBinding(binding, List.of());
+  }
+
+  @Override
+  public Optional<HostBinding> putBinding(HostBinding binding, Collection<HostEvent> events) {
     Objects.requireNonNull(binding, "binding");
     checkVersion(binding.version());
+    List<HostEvent> batch = List.copyOf(events);
     return locked(
         () ->
             inWriteTransaction(
@@ -377,6 +517,8 @@ public final class SqliteStateStore implements StateStore {
                     p.setLong(11, next);
                     p.executeUpdate();
                   }
+                  stampChanges(List.of(binding.host()));
+                  insertEvents(batch);
                   return Optional.of(
                       new HostBinding(
                           binding.host(),
@@ -396,15 +538,20 @@ public final class SqliteStateStore implements StateStore {
     Objects.requireNonNull(host, "host");
     return locked(
         () ->
-            withRetries(
+            inWriteTransaction(
                 "delete binding",
                 () -> {
-                  // A single statement is atomic on its own; no read-modify-write, so no IMMEDIATE.
+                  // The delete and its change stamp are one transaction, so a reader of changes
+                  // never misses a delete.
                   try (PreparedStatement p = connection.prepareStatement("DELETE FROM bindings WHERE host = ? AND version = ?")) {
                     p.setString(1, host);
                     p.setLong(2, expectedVersion);
-                    return p.executeUpdate() == 1;
+                    if (p.executeUpdate() != 1) {
+                      return false;
+                    }
                   }
+                  stampChanges(List.of(host));
+                  return true;
                 }));
   }
 
@@ -533,19 +680,27 @@ public final class SqliteStateStore implements StateStore {
             inWriteTransaction(
                 "append events",
                 () -> {
-                  try (PreparedStatement p =
-                      connection.prepareStatement("INSERT INTO events (at_ms, host, pool_id, kind, message) VALUES (?, ?, ?, ?, ?)")) {
-                    for (HostEvent e : batch) {
-                      p.setLong(1, e.at().toEpochMilli());
-                      setOptional(p, 2, e.host());
-                      p.setString(3, e.poolId());
-                      p.setString(4, e.kind());
-                      p.setString(5, e.message());
-                      p.executeUpdate();
-                    }
-                  }
+                  insertEvents(batch);
                   return null;
                 }));
+  }
+
+  /** Inside a write transaction. */
+  private void insertEvents(List<HostEvent> batch) throws SQLException {
+    if (batch.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement p =
+        connection.prepareStatement("INSERT INTO events (at_ms, host, pool_id, kind, message) VALUES (?, ?, ?, ?, ?)")) {
+      for (HostEvent e : batch) {
+        p.setLong(1, e.at().toEpochMilli());
+        setOptional(p, 2, e.host());
+        p.setString(3, e.poolId());
+        p.setString(4, e.kind());
+        p.setString(5, e.message());
+        p.executeUpdate();
+      }
+    }
   }
 
   @Override

@@ -18,4 +18,9 @@ class SqliteStateStoreContractTest extends StateStoreContract {
   protected StateStore anotherHandle(StateStore store) {
     return SqliteStateStore.open(((SqliteStateStore) store).file());
   }
+
+  @Override
+  protected boolean tracksChanges() {
+    return true;
+  }
 }
