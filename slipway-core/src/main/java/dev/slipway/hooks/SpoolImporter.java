@@ -140,7 +140,7 @@ public final class SpoolImporter {
    * @throws UncheckedIOException when the spool cannot be listed or locked
    */
   public Report importAll() {
-    if (pending(dir).isEmpty() && !hasTemporaries()) {
+    if (!hasWork()) {
       return Report.empty(); // the common case, every daemon tick: one directory listing, no lock
     }
     if (!inProcess.tryLock()) {
@@ -165,14 +165,15 @@ public final class SpoolImporter {
     }
   }
 
-  private boolean hasTemporaries() {
+  /** Anything but the lock and the rejected directory: a spool file, or a temporary to look at. */
+  private boolean hasWork() {
     if (!Files.isDirectory(dir)) {
       return false;
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+      return files.map(p -> p.getFileName().toString()).anyMatch(n -> !n.equals(LOCK) && !n.equals(REJECTED));
     } catch (IOException e) {
-      return false;
+      throw new UncheckedIOException("cannot list the spool " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -350,6 +351,10 @@ public final class SpoolImporter {
       return;
     }
     try {
+      Path parent = target.get().toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
       Files.writeString(target.get(), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
           StandardOpenOption.WRITE);
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.slipway.cli.daemon;
 
 import dev.slipway.engine.Reconciler;
 import dev.slipway.engine.Reconciler.PassResult;
+import dev.slipway.hooks.SpoolImporter;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * pass is retried on the next tick, not only after a period. Before each pass the fencing token is
  * checked against the store, and the reconciler asks again after planning, so a daemon deposed
  * while paused applies nothing.
+ *
+ * <p><b>Spool.</b> The power-save wrappers leave their calls in the spool directory; every tick
+ * first imports them ({@link SpoolImporter}, one directory listing when there is nothing), on a
+ * standby too, so a call is in the store within a tick of its wake-up or of the next poll, and the
+ * pass that follows sees it as new intents.
  *
  * <p><b>Time</b> comes from the injected clock; tests drive {@link #tick()} by hand with a fake
  * clock and never start the thread.
@@ -71,6 +77,7 @@ public final class Daemon implements AutoCloseable {
   private final Timings timings;
   private final InstantSource clock;
   private final DaemonMetrics metrics;
+  private final Optional<SpoolImporter> spool;
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
   private volatile boolean running;
@@ -91,6 +98,13 @@ public final class Daemon implements AutoCloseable {
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<BooleanSupplier, Reconciler> reconcilerFor) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, Optional.empty());
+  }
+
+  /** As above, importing the power-save spool at the start of every tick. */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<BooleanSupplier, Reconciler> reconcilerFor, Optional<SpoolImporter> spool) {
+    this.spool = Objects.requireNonNull(spool, "spool");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -136,6 +150,7 @@ public final class Daemon implements AutoCloseable {
 
   /** One round of the loop: renew or take the lease, then maybe a pass. Never throws. */
   public void tick() {
+    importSpool();
     Instant now = clock.instant();
     try {
       if (!now.isBefore(nextRenewal) || !lease.isLeader()) {
@@ -208,6 +223,18 @@ public final class Daemon implements AutoCloseable {
 
   private OptionalLong newestIntentSeq() {
     return store.intents().values().stream().mapToLong(HostIntent::seq).max();
+  }
+
+  private void importSpool() {
+    if (spool.isEmpty()) {
+      return;
+    }
+    try {
+      SpoolImporter.Report report = spool.get().importAll();
+      report.lines().forEach(line -> log.info("spool: {}", line));
+    } catch (RuntimeException e) {
+      problem("cannot import the power-save spool", e);
+    }
   }
 
   private boolean stillLeading() {
