@@ -22,6 +22,14 @@ public record ClusterHome(Path dir) {
     return dir.resolve("state").resolve("slipway.db");
   }
 
+  /**
+   * Power-save calls the sh wrappers spooled and the daemon has not yet imported
+   * ({@code dev.slipway.hooks.SpoolImporter}); malformed ones in {@code spool/rejected}.
+   */
+  public Path spool() {
+    return dir.resolve("spool");
+  }
+
   /** Wrapper scripts Slurm runs (power-save programs, PrologSlurmctld). */
   public Path libexec() {
     return dir.resolve("libexec");

@@ -34,8 +34,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code slipway hook install}: writes the wrappers slurm.conf names ({@link HookScripts}) into
  * libexec, each 0755 and replaced atomically (slurmctld may run one at that moment), and creates
- * the class-data-sharing archive that makes the hooks' JVM start faster: one training run of the
- * real resume path against a throw-away store, with {@code -XX:ArchiveClassesAtExit}.
+ * the cluster's spool directory, where the wrappers leave their calls for the daemon. With
+ * {@code --jvm} the wrappers run {@code slipway hook ...} instead, and the command creates the
+ * class-data-sharing archive that makes that JVM start faster: one training run of the real resume
+ * path against a throw-away store, with {@code -XX:ArchiveClassesAtExit}.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
     description = "Write the power-save wrappers (slipway-resume, -suspend, -resume-fail, -prolog-slurmctld) and the CDS archive.")
@@ -75,8 +77,16 @@ final class HookInstallCommand implements Callable<Integer> {
       description = "SLURM_CONF for the prolog's sinfo when slurmctld does not set it (default on the local backend: <cluster home>/etc/slurm.conf).")
   Path slurmConf;
 
-  @Option(names = "--no-cds", description = "Do not create the class-data-sharing archive.")
+  @Option(names = "--no-cds", description = "With --jvm: do not create the class-data-sharing archive.")
   boolean noCds;
+
+  @Option(names = "--jvm",
+      description = "Wrappers that run 'slipway hook ...' in a JVM (about 0.8 s CPU a call) instead of spooling the call for the daemon.")
+  boolean jvm;
+
+  @Option(names = "--spool", paramLabel = "DIR", hidden = true,
+      description = "Where the wrappers spool calls (default: <cluster home>/spool, where the daemon imports from).")
+  Path spool;
 
   @Override
   public Integer call() {
@@ -106,16 +116,22 @@ final class HookInstallCommand implements Callable<Integer> {
         out.println("note: " + jarPath + " has no SQLite library for this system in the expected place; "
             + "the hooks will let sqlite-jdbc extract it on every call (slower)");
       }
+      Optional<Path> spoolDir = jvm ? Optional.empty() : Optional.of(Optional.ofNullable(spool).orElse(home.spool()).toAbsolutePath().normalize());
+      if (spoolDir.isPresent()) {
+        Files.createDirectories(spoolDir.get());
+      }
+      boolean cds = jvm && !noCds;
       HookScripts scripts = new HookScripts(java, jarPath, config.asArguments(System::getenv),
           Optional.ofNullable(log).orElse(home.logs().resolve("power.log")).toAbsolutePath().normalize(),
-          urls, noCds ? Optional.empty() : Optional.of(archive), sqliteLibrary, conf,
-          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN), HookScripts.DEFAULT_PATH);
+          urls, cds ? Optional.of(archive) : Optional.empty(), sqliteLibrary, conf,
+          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN), HookScripts.DEFAULT_PATH, spoolDir);
       for (Map.Entry<String, String> script : scripts.render().entrySet()) {
         Path target = dir.resolve(script.getKey());
         writeAtomically(target, script.getValue().getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
         out.println("wrote " + target);
       }
-      if (noCds) {
+      spoolDir.ifPresent(d -> out.println("the power-save wrappers spool calls into " + d + "; the daemon imports them"));
+      if (!cds) {
         Files.deleteIfExists(archive);
       } else {
         out.println(trainCds(scripts, cfg, archive));

@@ -12,9 +12,15 @@ import java.util.stream.Stream;
 
 /**
  * The POSIX sh wrappers slurmctld runs: {@code slipway-resume}, {@code slipway-suspend},
- * {@code slipway-resume-fail} (which exec {@code slipway hook ...}) and
- * {@code slipway-prolog-slurmctld}. Their names are the ones {@code SlurmLayout.PowerPrograms}
- * puts into slurm.conf.
+ * {@code slipway-resume-fail} and {@code slipway-prolog-slurmctld}. Their names are the ones
+ * {@code SlurmLayout.PowerPrograms} puts into slurm.conf.
+ *
+ * <p>Two kinds of power-save wrapper. With a {@code spool} directory (the default of
+ * {@code slipway hook install}) a wrapper runs no JVM: it writes the call into a spool file
+ * ({@code dev.slipway.hooks.SpoolEntry}), fsyncs it, renames it into the spool, fsyncs the
+ * directory, starts a {@code curl} wake-up it does not wait for, and exits, in milliseconds; the
+ * daemon (or a CLI command) imports the file into the store. Without one ({@code --jvm}) it execs
+ * {@code slipway hook ...}, which records into the store itself (about 0.8 s of CPU per call).
  *
  * <p>Why wrappers: slurmctld starts power-save programs with file descriptors 0, 1 and 2 closed
  * and an environment holding little more than {@code SLURM_CONF} (no PATH, no JAVA_HOME). A JVM
@@ -43,6 +49,7 @@ import java.util.stream.Stream;
  * @param slurmConf SLURM_CONF for the prolog's sinfo when slurmctld does not set it
  * @param prologTimeout how long the prolog waits at most (ResumeTimeout plus a margin)
  * @param searchPath the PATH the scripts set ({@link #DEFAULT_PATH}; tests put a fake sinfo first)
+ * @param spool where the power-save wrappers spool their calls; empty: they exec the JVM instead
  */
 public record HookScripts(
     Path javaHome,
@@ -54,7 +61,8 @@ public record HookScripts(
     Optional<Path> sqliteNativeLibrary,
     Optional<Path> slurmConf,
     Duration prologTimeout,
-    String searchPath) {
+    String searchPath,
+    Optional<Path> spool) {
 
   /** JVM flags that shorten a short-lived JVM's start: C1 only, the smallest GC, CDS, no perf file. */
   public static final List<String> FAST_START_FLAGS =
@@ -91,6 +99,7 @@ public record HookScripts(
       throw new IllegalArgumentException("prolog timeout must be positive, not " + prologTimeout);
     }
     Objects.requireNonNull(searchPath, "searchPath");
+    Objects.requireNonNull(spool, "spool");
   }
 
   /** The four scripts by file name, in a fixed order. */
@@ -128,6 +137,82 @@ public record HookScripts(
   }
 
   private String hook(String name, String slurmParameter) {
+    return spool.map(dir -> spoolingHook(name, slurmParameter, dir)).orElseGet(() -> jvmHook(name, slurmParameter));
+  }
+
+  /**
+   * The wrapper that spools. Every step that can fail (disk full, a directory that cannot be
+   * written) ends the script with exit 1 and one line in the power log, and removes its temporary
+   * file; after the rename the call is durable and the script exits 0 whatever the wake-up does.
+   */
+  private String spoolingHook(String name, String slurmParameter, Path dir) {
+    StringBuilder s = new StringBuilder();
+    s.append("#!/bin/sh\n");
+    s.append("# ").append(slurmParameter).append(" for Slipway: spools '").append(name)
+        .append(" HOSTLIST' for the daemon, which records the intents.\n");
+    s.append("# Written by 'slipway hook install'; edits are lost when it runs again. See docs/hooks.md, \"The spool\".\n");
+    s.append(stdio());
+    s.append("PATH=").append(quote(searchPath)).append("\n");
+    s.append("export PATH\n");
+    s.append("set -f  # hostlists such as cpu-[0-3] must never be expanded as file names\n");
+    s.append("kind=").append(name).append("\n");
+    s.append("spool=").append(quote(dir.toString())).append("\n");
+    s.append("log=").append(quote(log.toString())).append("\n");
+    s.append("hosts=${1:-}\n");
+    s.append("tmp=\n");
+    s.append("fail() { # code reason: one line in the power log, no temporary file left, exit code\n");
+    s.append("  [ -z \"$tmp\" ] || rm -f \"$tmp\" 2>/dev/null\n");
+    s.append("  echo \"${stamp:-$(date -u +%Y-%m-%dT%H:%M:%SZ)} $kind $hosts: NOT spooled, Slurm's call is lost: $2\"\n");
+    s.append("  exit \"$1\"\n");
+    s.append("}\n");
+    s.append("try() { # reason command...: runs the command, and fails with its error output when it fails\n");
+    s.append("  what=$1; shift\n");
+    s.append("  if ! out=$(\"$@\" 2>&1); then fail 1 \"$what: $(printf '%s' \"$out\" | tr '\\n' ' ')\"; fi\n");
+    s.append("}\n");
+    s.append("write() { # the spool file, format 'slipway-spool 1' (dev.slipway.hooks.SpoolEntry)\n");
+    s.append("  printf 'slipway-spool 1\\nkind %s\\ntime %s\\nhosts %s\\nlog %s\\n' \"$kind\" \"$now\" \"$hosts\" \"$log\" >\"$tmp\" || return 1\n");
+    if (name.equals("resume")) {
+      s.append("  # slurmctld's job-to-node map; the importer attaches its job ids to the intents.\n");
+      s.append("  [ -n \"${SLURM_RESUME_FILE:-}\" ] || return 0\n");
+      s.append("  if [ -r \"$SLURM_RESUME_FILE\" ] && size=$(wc -c <\"$SLURM_RESUME_FILE\"); then\n");
+      s.append("    printf 'resume-file %s %s\\n' \"$size\" \"$SLURM_RESUME_FILE\" >>\"$tmp\" && cat \"$SLURM_RESUME_FILE\" >>\"$tmp\"\n");
+      s.append("  else\n");
+      s.append("    printf 'resume-file-unreadable %s\\n' \"$SLURM_RESUME_FILE\" >>\"$tmp\"\n");
+      s.append("  fi\n");
+    }
+    s.append("}\n");
+    s.append("[ -n \"$hosts\" ] || fail 2 \"no hostlist argument\"\n");
+    s.append("case $hosts in *'\n'*) fail 2 \"the hostlist has a line break\" ;; esac\n");
+    s.append("# Epoch nanoseconds (19 digits) and the PID, zero-padded: names sort in arrival order.\n");
+    s.append("stamp=$(date -u '+%s%N %Y-%m-%dT%H:%M:%S.%3NZ') || fail 1 \"date failed\"\n");
+    s.append("now=${stamp%% *}; stamp=${stamp#* }\n");
+    s.append("file=$now-$(printf %010d $$)\n");
+    s.append("[ -d \"$spool\" ] || try \"cannot create $spool\" mkdir -p \"$spool\"\n");
+    s.append("tmp=$spool/.$file.tmp\n");
+    s.append("try \"cannot write $tmp\" write\n");
+    s.append("try \"cannot flush $tmp to disk\" sync \"$tmp\"\n");
+    s.append("try \"cannot rename $tmp to $file\" mv -f \"$tmp\" \"$spool/$file\"\n");
+    s.append("tmp=\n");
+    s.append("# The rename is durable once the directory is flushed too; the call is spooled either way.\n");
+    s.append("if sync \"$spool\" 2>/dev/null; then\n");
+    s.append("  echo \"$stamp $kind $hosts: spooled $file\"\n");
+    s.append("else\n");
+    s.append("  echo \"$stamp $kind $hosts: spooled $file, but $spool could not be flushed: a power failure may lose it\"\n");
+    s.append("fi\n");
+    if (!wakeUrls.isEmpty()) {
+      s.append("# Wake the daemon, without waiting: it also looks at the spool every second.\n");
+      s.append("if command -v curl >/dev/null 2>&1; then\n");
+      for (String url : wakeUrls) {
+        s.append("  curl -s -o /dev/null -m 1 --connect-timeout 0.5 --noproxy '*' -d '' ").append(quote(url))
+            .append(" >/dev/null 2>&1 </dev/null &\n");
+      }
+      s.append("fi\n");
+    }
+    s.append("exit 0\n");
+    return s.toString();
+  }
+
+  private String jvmHook(String name, String slurmParameter) {
     List<String> command = javaCommand(name);
     String java = quote(command.get(0));
     int jvm = jvmFlags().size();

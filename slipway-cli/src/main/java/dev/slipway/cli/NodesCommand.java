@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.PoolTopology;
+import dev.slipway.hooks.PowerSaveHook;
+import dev.slipway.hooks.SpoolImporter;
 import dev.slipway.spi.HostBinding;
 import dev.slipway.spi.HostEvent;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.ProviderError;
 import dev.slipway.spi.StateStore;
 import java.io.PrintWriter;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +31,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code slipway nodes why|list}: what the state store knows about elastic hosts, read without a
  * daemon. {@code why} answers "why is this host DOWN / not coming up?" from its intent, its binding
- * and its event history (the question Batch Shipyard could not answer).
+ * and its event history (the question Batch Shipyard could not answer). Both first import the
+ * power-save calls the hook wrappers spooled on this machine, so a call made while no daemon runs
+ * shows as the intent it is.
  */
 @Command(name = "nodes", mixinStandardHelpOptions = true, description = "Show elastic hosts and their history from the state store.",
     subcommands = {NodesCommand.Why.class, NodesCommand.ListHosts.class})
@@ -38,6 +43,30 @@ final class NodesCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: why or list");
+  }
+
+  /**
+   * Imports the spooled hook calls, as the daemon would. When that is not possible (another user's
+   * spool, a store failure) the command still shows what the store holds, with one line on stderr
+   * saying how many calls are waiting.
+   */
+  static void importSpool(ClusterConfig cfg, ClusterTopology topology, StateStore store, PrintWriter err) {
+    ClusterHome home = ClusterHome.of(cfg);
+    java.nio.file.Path spool = home.spool();
+    try {
+      new SpoolImporter(spool, new PowerSaveHook(topology, store, InstantSource.system()), store, InstantSource.system(),
+          Optional.of(home.logs().resolve("power.log"))).importAll();
+    } catch (RuntimeException e) {
+      int waiting;
+      try {
+        waiting = SpoolImporter.pending(spool).size();
+      } catch (RuntimeException again) {
+        waiting = -1;
+      }
+      err.println("slipway: note: " + (waiting < 0 ? "the" : waiting + "") + " power-save call" + (waiting == 1 ? " is" : "s are")
+          + " spooled in " + spool + " and not imported yet (cannot import: " + e.getMessage() + "); the daemon imports them");
+      err.flush();
+    }
   }
 
   @Command(name = "why", mixinStandardHelpOptions = true, description = "Print a host's intent, binding, last error and history.")
@@ -60,6 +89,7 @@ final class NodesCommand implements Runnable {
       ClusterTopology topology = ClusterTopology.fromConfig(cfg.slurm().options());
       Optional<PoolTopology> pool = topology.poolOfHost(host);
       try (StateStore store = Backends.openStore(cfg)) {
+        importSpool(cfg, topology, store, spec.commandLine().getErr());
         Optional<HostIntent> intent = Optional.ofNullable(store.intents().get(host));
         Optional<HostBinding> binding = store.binding(host);
         List<HostEvent> events = store.hostEvents(host, limit);
@@ -108,6 +138,7 @@ final class NodesCommand implements Runnable {
       ClusterTopology topology = ClusterTopology.fromConfig(cfg.slurm().options());
       List<Row> rows = new ArrayList<>();
       try (StateStore store = Backends.openStore(cfg)) {
+        importSpool(cfg, topology, store, spec.commandLine().getErr());
         Map<String, HostIntent> intents = store.intents();
         Map<String, HostBinding> bindings = store.bindings();
         TreeSet<String> hosts = new TreeSet<>(hostOrder(topology));

@@ -52,7 +52,14 @@ class HookScriptsTest {
     return new HookScripts(javaHome, dir.resolve("it's a dir").resolve("slipway.jar"), List.of("-c", "/etc/slipway dir"),
         log, List.of("http://127.0.0.1:6820/v1/wake", "http://10.0.0.5:6820/v1/wake"), cds,
         Optional.of(dir.resolve("native").resolve("libsqlitejdbc.so")), Optional.of(Path.of("/etc/slurm/slurm.conf")),
-        prologTimeout, fakeBin + ":" + HookScripts.DEFAULT_PATH);
+        prologTimeout, fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.empty());
+  }
+
+  /** Spooling wrappers (the default of 'hook install') with a fake curl first on PATH. */
+  private HookScripts spooling(Path spool) {
+    return new HookScripts(javaHome, dir.resolve("it's a dir").resolve("slipway.jar"), List.of("-c", "/etc/slipway dir"),
+        log, List.of("http://127.0.0.1:6820/v1/wake"), Optional.empty(), Optional.empty(), Optional.empty(),
+        Duration.ofMinutes(11), fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.of(spool));
   }
 
   private Path install(HookScripts scripts) throws IOException {
@@ -92,6 +99,127 @@ class HookScriptsTest {
       assertThat(p.waitFor()).as(name + ": " + output).isZero();
       assertThat(Files.readString(libexec.resolve(name))).startsWith("#!/bin/sh\n");
     }
+  }
+
+  @Test
+  void everySpoolingScript_isValidPosixSh_andStartsNoJava() throws Exception {
+    Path libexec = install(spooling(dir.resolve("it's a dir").resolve("spool")));
+    for (String name : List.of(HookScripts.RESUME, HookScripts.SUSPEND, HookScripts.RESUME_FAIL)) {
+      Process p = new ProcessBuilder("sh", "-n", libexec.resolve(name).toString()).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).as(name + ": " + output).isZero();
+      assertThat(Files.readString(libexec.resolve(name))).doesNotContain("bin/java", "-jar");
+    }
+  }
+
+  private List<Path> spooled(Path spool) throws IOException {
+    try (var files = Files.list(spool)) {
+      return files.filter(f -> !f.getFileName().toString().equals(".import.lock")).sorted().toList();
+    }
+  }
+
+  @Test
+  void resumeSpoolingWrapper_asSlurmctldRunsIt_spoolsTheCallAndTheResumeFile_logsOneLine_andWakesTheDaemon() throws Exception {
+    Path spool = dir.resolve("it's a dir").resolve("spool");
+    Path curlCalls = dir.resolve("curl-calls");
+    executable(fakeBin.resolve("curl"), "#!/bin/sh\necho \"$*\" >> " + HookScripts.quote(curlCalls.toString()) + "\n");
+    String resumeJson = "{\"all_nodes\":\"cpu-[0-1]\",\"jobs\":[{\"job_id\":12,\"nodes\":\"cpu-[0-1]\"}]}";
+    Path resumeFile = Files.writeString(dir.resolve("resume file.json"), resumeJson);
+    Path libexec = install(spooling(spool));
+
+    int code = runClosed(libexec.resolve(HookScripts.RESUME), "cpu-[0-1]", "SLURM_CONF=/etc/slurm/slurm.conf",
+        "SLURM_RESUME_FILE=" + resumeFile);
+
+    assertThat(code).as(Files.exists(log) ? Files.readString(log) : "no log").isZero();
+    List<Path> files = spooled(spool);
+    assertThat(files).as("one file, no temporary left").singleElement()
+        .satisfies(f -> assertThat(f.getFileName().toString()).matches(dev.slipway.hooks.SpoolEntry.NAME));
+    dev.slipway.hooks.SpoolEntry entry = dev.slipway.hooks.SpoolEntry.parse(files.get(0).getFileName().toString(),
+        Files.readAllBytes(files.get(0)));
+    assertThat(entry.kind()).isEqualTo(dev.slipway.hooks.HookKind.RESUME);
+    assertThat(entry.hosts()).isEqualTo("cpu-[0-1]");
+    assertThat(entry.resumeFile()).contains(resumeJson);
+    assertThat(entry.log()).contains(log);
+    assertThat(java.time.Duration.between(entry.time(), java.time.Instant.now()).abs()).isLessThan(Duration.ofMinutes(1));
+    assertThat(Files.readAllLines(log)).singleElement().asString()
+        .endsWith(" resume cpu-[0-1]: spooled " + entry.name());
+    // The wake-up runs in the background so that it never delays Slurm; wait for the fake curl's trace.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!Files.exists(curlCalls) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(Files.readString(curlCalls)).contains("-m 1", "-d  http://127.0.0.1:6820/v1/wake");
+  }
+
+  @Test
+  void spoolingWrappers_calledOneAfterTheOther_spoolFilesWhoseNamesSortInCallOrder() throws Exception {
+    Path spool = dir.resolve("spool");
+    Path libexec = install(spooling(spool));
+    assertThat(runClosed(libexec.resolve(HookScripts.SUSPEND), "cpu-3")).isZero();
+    assertThat(runClosed(libexec.resolve(HookScripts.RESUME_FAIL), "gpu-1")).isZero();
+    assertThat(runClosed(libexec.resolve(HookScripts.RESUME), "cpu-3", "SLURM_RESUME_FILE=/nonexistent/resume.json")).isZero();
+    List<dev.slipway.hooks.SpoolEntry> entries = new java.util.ArrayList<>();
+    for (Path f : spooled(spool)) {
+      entries.add(dev.slipway.hooks.SpoolEntry.parse(f.getFileName().toString(), Files.readAllBytes(f)));
+    }
+    assertThat(entries).extracting(dev.slipway.hooks.SpoolEntry::kind).containsExactly(
+        dev.slipway.hooks.HookKind.SUSPEND, dev.slipway.hooks.HookKind.RESUME_FAIL, dev.slipway.hooks.HookKind.RESUME);
+    assertThat(entries.get(2).unreadableResumeFile()).contains("/nonexistent/resume.json");
+  }
+
+  @Test
+  void spoolingWrapper_withoutHostlist_exitsTwoWithOneLine() throws Exception {
+    Path spool = dir.resolve("spool");
+    Path libexec = install(spooling(spool));
+    assertThat(runClosed(libexec.resolve(HookScripts.SUSPEND), "")).isEqualTo(2);
+    assertThat(Files.readAllLines(log)).singleElement().asString().endsWith("suspend : NOT spooled, Slurm's call is lost: no hostlist argument");
+  }
+
+  @Test
+  void spoolingWrapper_whenTheSpoolIsNotADirectory_exitsOneWithOneLine() throws Exception {
+    Path spool = Files.writeString(dir.resolve("spool"), "a file where the spool should be");
+    Path libexec = install(spooling(spool));
+    assertThat(runClosed(libexec.resolve(HookScripts.SUSPEND), "cpu-1")).isEqualTo(1);
+    assertThat(Files.readAllLines(log)).singleElement().asString()
+        .contains("suspend cpu-1: NOT spooled, Slurm's call is lost: cannot create " + spool + ": mkdir: ");
+  }
+
+  /**
+   * Runs the wrapper with the spool on a tmpfs of its own mount namespace, prepared by {@code prepare}
+   * (a full or a read-only file system); returns the exit code and what the spool held afterwards.
+   * Needs root (mount); the test machine and CI run as root.
+   */
+  private String runOnOwnTmpfs(Path script, Path spool, String prepare) throws Exception {
+    Files.createDirectories(spool);
+    String sh = "mount -t tmpfs -o size=16k tmpfs \"$0\" || exit 99; " + prepare
+        + "; env -i \"$1\" cpu-[0-1] <&- >&- 2>&-; echo \"exit=$? files=$(ls -A \"$0\" | grep -v '^fill$' | tr '\\n' ' ')\"";
+    Process p = new ProcessBuilder("unshare", "-m", "sh", "-c", sh, spool.toString(), script.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    org.junit.jupiter.api.Assumptions.assumeTrue(p.exitValue() != 99 && !out.contains("unshare failed"),
+        "needs root to mount a tmpfs in its own mount namespace: " + out);
+    return out;
+  }
+
+  @Test
+  void spoolingWrapper_onAFullDisk_exitsOneWithOneLine_andLeavesNoFile() throws Exception {
+    Path spool = dir.resolve("spool");
+    Path libexec = install(spooling(spool));
+    String out = runOnOwnTmpfs(libexec.resolve(HookScripts.RESUME), spool, "dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null");
+    assertThat(out).isEqualTo("exit=1 files=");
+    assertThat(Files.readAllLines(log)).singleElement().asString()
+        .contains("resume cpu-[0-1]: NOT spooled, Slurm's call is lost: cannot write " + spool + "/.")
+        .containsAnyOf("No space left on device", "I/O error"); // dash's printf says the latter
+  }
+
+  @Test
+  void spoolingWrapper_onAReadOnlyFileSystem_exitsOneWithOneLine() throws Exception {
+    Path spool = dir.resolve("spool");
+    Path libexec = install(spooling(spool));
+    String out = runOnOwnTmpfs(libexec.resolve(HookScripts.SUSPEND), spool, "mount -o remount,ro \"$0\"");
+    assertThat(out).isEqualTo("exit=1 files=");
+    assertThat(Files.readAllLines(log)).singleElement().asString()
+        .contains("suspend cpu-[0-1]: NOT spooled, Slurm's call is lost: cannot write ").contains("Read-only file system");
   }
 
   @Test

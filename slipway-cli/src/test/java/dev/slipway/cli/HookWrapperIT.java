@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The installed wrappers with the real shaded jar, started as slurmctld starts them: {@code env -i}
+ * The JVM wrappers ({@code hook install --jvm}) with the real shaded jar, started as slurmctld starts them: {@code env -i}
  * (only SLURM_CONF and SLURM_RESUME_FILE) and file descriptors 0-2 closed. Runs after
  * {@code package} (failsafe), since it needs {@code target/slipway.jar}.
  */
@@ -41,7 +41,7 @@ class HookWrapperIT {
     libexec = dir.resolve("libexec");
     log = dir.resolve("logs").resolve("power.log");
     Process p = new ProcessBuilder(java(), "-jar", JAR.toString(), "hook", "install", "-c", config.toString(),
-        "--libexec", libexec.toString(), "--log", log.toString(), "--wake", "http://127.0.0.1:9/v1/wake")
+        "--libexec", libexec.toString(), "--log", log.toString(), "--wake", "http://127.0.0.1:9/v1/wake", "--jvm")
         .redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();

@@ -137,4 +137,23 @@ class NodesCommandTest {
     assertThat(run("nodes", "list", "-c", config.toString(), "--output", "yaml")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("--output must be table or json, got 'yaml'");
   }
+
+  @Test
+  void listAndWhy_importTheCallsTheWrappersSpooled_soNothingLooksLostWhileTheDaemonIsDown() throws IOException {
+    Path spool = Files.createDirectories(dir.resolve("home").resolve("spool"));
+    Instant t = Instant.now();
+    dev.slipway.hooks.SpoolEntry e = new dev.slipway.hooks.SpoolEntry(dev.slipway.hooks.SpoolEntry.nameFor(t, 7),
+        dev.slipway.hooks.HookKind.RESUME, t, "slurmpool-[5-6],login1", Optional.empty(),
+        Optional.of("{\"jobs\":[{\"job_id\":88,\"nodes\":\"slurmpool-5\"}]}"), Optional.empty());
+    Files.write(spool.resolve(e.name()), e.render());
+
+    assertThat(run("nodes", "list", "-c", config.toString())).isZero();
+    assertThat(out.toString()).contains("slurmpool-5 ", "slurmpool-6 ");
+    assertThat(dev.slipway.hooks.SpoolImporter.pending(spool)).isEmpty();
+    assertThat(Files.readString(dir.resolve("home").resolve("log").resolve("power.log")))
+        .contains("1 host is in no elastic pool and was not recorded: login1");
+
+    assertThat(run("nodes", "why", "slurmpool-5", "-c", config.toString())).isZero();
+    assertThat(out.toString()).contains("intent:  UP", "for jobs 88", "(spooled " + e.name() + ")");
+  }
 }

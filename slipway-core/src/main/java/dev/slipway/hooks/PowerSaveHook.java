@@ -55,6 +55,29 @@ public final class PowerSaveHook {
    *     attached to the hosts they name
    */
   public HookResult run(HookKind kind, HostList hosts, Optional<ResumeFile> resumeFile) {
+    Validated v = validate(kind, hosts, resumeFile);
+    Instant now = clock.instant();
+    List<HostIntent> recorded = v.requests().isEmpty() ? List.of() : store.recordIntents(v.requests(), now);
+    Optional<String> historyFailure = Optional.empty();
+    if (!recorded.isEmpty()) {
+      try {
+        store.appendEvents(recorded.stream().map(i -> event(kind, i, "")).toList());
+      } catch (RuntimeException e) {
+        historyFailure = Optional.of(firstLine(e));
+      }
+    }
+    return new HookResult(kind, recorded, v.rejected(), pools.describe(), historyFailure);
+  }
+
+  /** The requests to record for a hook call, and the hosts of no elastic pool, both in hostlist order. */
+  record Validated(List<IntentRequest> requests, List<String> rejected) {}
+
+  /**
+   * Maps each host of {@code hosts} (each once) to its pool and attaches the jobs of the resume
+   * file; hosts of no elastic pool are rejected. Shared with {@link SpoolImporter}, so a spooled
+   * call is validated exactly as a direct one.
+   */
+  Validated validate(HookKind kind, HostList hosts, Optional<ResumeFile> resumeFile) {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(resumeFile, "resumeFile");
     Set<String> unique = new LinkedHashSet<>();
@@ -71,23 +94,23 @@ public final class PowerSaveHook {
       List<String> jobs = jobsByHost.getOrDefault(host, List.of());
       requests.add(new IntentRequest(host, pool.get(), kind.intent(), kind.source(), jobs));
     }
-    Instant now = clock.instant();
-    List<HostIntent> recorded = requests.isEmpty() ? List.of() : store.recordIntents(requests, now);
-    Optional<String> historyFailure = Optional.empty();
-    if (!recorded.isEmpty()) {
-      try {
-        store.appendEvents(recorded.stream().map(i -> event(kind, i)).toList());
-      } catch (RuntimeException e) {
-        historyFailure = Optional.of(String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName()));
-      }
-    }
-    return new HookResult(kind, recorded, rejected, pools.describe(), historyFailure);
+    return new Validated(requests, rejected);
   }
 
-  private static HostEvent event(HookKind kind, HostIntent intent) {
+  ClusterTopology pools() {
+    return pools;
+  }
+
+  static String firstLine(RuntimeException e) {
+    return String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+  }
+
+  /** The history event of one recorded intent; {@code suffix} is appended to the message (the spool file, for spooled calls). */
+  static HostEvent event(HookKind kind, HostIntent intent, String suffix) {
     String message = "Slurm " + kind.slurmParameter() + " asked for " + intent.host() + ": intent " + intent.intent()
         + " (seq " + intent.seq() + ")"
-        + (intent.jobIds().isEmpty() ? "" : " for job" + (intent.jobIds().size() == 1 ? " " : "s ") + String.join(",", intent.jobIds()));
+        + (intent.jobIds().isEmpty() ? "" : " for job" + (intent.jobIds().size() == 1 ? " " : "s ") + String.join(",", intent.jobIds()))
+        + suffix;
     return HostEvent.ofHost(intent.at(), intent.host(), intent.poolId(), kind.eventKind(), message);
   }
 }

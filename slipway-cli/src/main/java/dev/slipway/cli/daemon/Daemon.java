@@ -2,6 +2,7 @@ package dev.slipway.cli.daemon;
 
 import dev.slipway.engine.Reconciler;
 import dev.slipway.engine.Reconciler.PassResult;
+import dev.slipway.hooks.SpoolImporter;
 import dev.slipway.spi.BindingPhase;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Lease;
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * pass is retried on the next tick, not only after a period. Before each pass the fencing token is
  * checked against the store, and the reconciler asks again after planning, so a daemon deposed
  * while paused applies nothing.
+ *
+ * <p><b>Spool.</b> The power-save wrappers leave their calls in the spool directory; every tick
+ * first imports them ({@link SpoolImporter}, one directory listing when there is nothing), on a
+ * standby too, so a call is in the store within a tick of its wake-up or of the next poll, and the
+ * pass that follows sees it as new intents.
  *
  * <p><b>Time</b> comes from the injected clock; tests drive {@link #tick()} by hand with a fake
  * clock and never start the thread.
@@ -108,6 +114,7 @@ public final class Daemon implements AutoCloseable {
   private final Timings timings;
   private final InstantSource clock;
   private final DaemonMetrics metrics;
+  private final Optional<SpoolImporter> spool;
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
   private final Runnable onLead;
@@ -137,13 +144,29 @@ public final class Daemon implements AutoCloseable {
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {});
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, Optional.empty());
   }
 
-  /** {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
+  /** As above; {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, Optional.empty());
+  }
+
+  /** As above, importing the power-save spool at the start of every pass-thread round (standbys too). */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Optional<SpoolImporter> spool) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, spool);
+  }
+
+  /**
+   * {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass;
+   * {@code spool}, when present, is imported at the start of every pass-thread round (standbys too).
+   */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Optional<SpoolImporter> spool) {
     this.onLead = Objects.requireNonNull(onLead, "onLead");
+    this.spool = Objects.requireNonNull(spool, "spool");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -270,6 +293,8 @@ public final class Daemon implements AutoCloseable {
 
   /** The pass thread's round: as leader, a pass when one is due. Never throws. */
   public void passTick() {
+    // Standbys import too: the hooks' calls reach the store even while no daemon can lead.
+    importSpool();
     Optional<Lease> leading = lease.held();
     if (leading.isEmpty()) {
       return;
@@ -374,6 +399,18 @@ public final class Daemon implements AutoCloseable {
 
   private OptionalLong newestIntentSeq() {
     return store.intents().values().stream().mapToLong(HostIntent::seq).max();
+  }
+
+  private void importSpool() {
+    if (spool.isEmpty()) {
+      return;
+    }
+    try {
+      SpoolImporter.Report report = spool.get().importAll();
+      report.lines().forEach(line -> log.info("spool: {}", line));
+    } catch (RuntimeException e) {
+      problem("cannot import the power-save spool", e);
+    }
   }
 
   private boolean stillLeading() {

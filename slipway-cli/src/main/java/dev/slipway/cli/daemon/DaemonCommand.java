@@ -138,7 +138,8 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     JoinSettings join = new JoinSettings(clusterId, secrets.joinTokens(), servers, secrets.mungeKey(), List.of());
 
     DaemonRuntime runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, nodes, slurm, topology, join, engineTimings,
-        Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock));
+        Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock,
+        Optional.of(home.spool()), Optional.of(home.logs().resolve("power.log"))));
     joinUrls.set(List.of(runtime.baseUrl()));
     log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {}", holder, clusterId, providerName,
         topology.pools().size(), runtime.address());

@@ -10,13 +10,17 @@ import dev.slipway.engine.JoinService;
 import dev.slipway.engine.JoinSettings;
 import dev.slipway.engine.Reconciler;
 import dev.slipway.engine.SlurmPort;
+import dev.slipway.hooks.PowerSaveHook;
+import dev.slipway.hooks.SpoolImporter;
 import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.StateStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A running daemon: the loop ({@link Daemon}) and its HTTP endpoints ({@link DaemonServer}),
@@ -24,9 +28,19 @@ import java.util.Objects;
  * tests build them from fakes. Closing stops the loop (giving up the lease), then the server.
  */
 public final class DaemonRuntime implements AutoCloseable {
-  /** Everything a daemon is made of. {@code port} 0 picks a free port. */
+  /**
+   * Everything a daemon is made of. {@code port} 0 picks a free port. {@code spool}: the power-save
+   * spool to import every tick, and {@code powerLog}, where lines about malformed spool files go.
+   */
   public record Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
-      EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
+      EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
+      Optional<Path> spool, Optional<Path> powerLog) {
+    /** Without a spool (tests that drive intents through the store directly). */
+    public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
+        EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
+      this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, Optional.empty(), Optional.empty());
+    }
+
     public Parts {
       Objects.requireNonNull(store, "store");
       Objects.requireNonNull(provider, "provider");
@@ -38,6 +52,8 @@ public final class DaemonRuntime implements AutoCloseable {
       Objects.requireNonNull(holderId, "holderId");
       Objects.requireNonNull(listen, "listen");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(spool, "spool");
+      Objects.requireNonNull(powerLog, "powerLog");
     }
   }
 
@@ -55,6 +71,8 @@ public final class DaemonRuntime implements AutoCloseable {
   public static DaemonRuntime start(Parts p) throws IOException {
     DaemonMetrics metrics = new DaemonMetrics();
     LoggingEventSink sink = new LoggingEventSink();
+    Optional<SpoolImporter> spool = p.spool().map(dir ->
+        new SpoolImporter(dir, new PowerSaveHook(p.topology(), p.store(), p.clock()), p.store(), p.clock(), p.powerLog()));
     Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
         leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
             metrics),
@@ -62,7 +80,8 @@ public final class DaemonRuntime implements AutoCloseable {
           if (p.provider() instanceof RefreshingProvider r) {
             r.refresh();
           }
-        });
+        },
+        spool);
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
     daemon.start();
