@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       HookCommand.class,
       ClusterCommand.class,
       DemoCommand.class,
+      PoolCommand.class,
     })
 public final class Main implements Runnable {
   @Option(names = "--verbose", description = "Print stack traces of failures.", scope = CommandLine.ScopeType.INHERIT)

@@ -77,9 +77,46 @@ final class CompanionFiles {
           image.flatMap(x -> x.string("publisher", false)), image.flatMap(x -> x.string("offer", false)),
           image.flatMap(x -> x.string("sku", false)), vnet.flatMap(v -> v.string("name", false)),
           subnet.flatMap(s -> s.string("name", false)), subnet.flatMap(s -> s.string("address_prefix", false)),
-          vnet.flatMap(v -> v.string("arm_subnet_id", false)), internode),
+          vnet.flatMap(v -> v.string("arm_subnet_id", false)), internode, nodeSetup(p)),
           p.file(), vmSize.map(v -> p.value("vm_size").orElseThrow().getStartMark())));
     });
+  }
+
+  /** pool.yaml's node preparation keys; wrong types are errors, absent keys leave the defaults. */
+  private static PoolSpec.NodeSetup nodeSetup(YamlMap p) {
+    Optional<YamlMap> vmc = p.map("vm_configuration", false);
+    Optional<YamlMap> platform = vmc.flatMap(v -> v.map("platform_image", false));
+    Optional<YamlMap> custom = vmc.flatMap(v -> v.map("custom_image", false));
+    Optional<YamlMap> prep = p.map("additional_node_prep", false);
+    Optional<YamlMap> commands = prep.flatMap(x -> x.map("commands", false));
+    Map<String, String> env = new LinkedHashMap<>();
+    prep.flatMap(x -> x.map("environment_variables", false)).ifPresent(e -> {
+      for (String k : e.keys()) e.string(k, false).ifPresent(v -> env.put(k, v));
+    });
+    Optional<YamlMap> runtimes = p.map("container_runtimes", false);
+    Optional<java.time.Duration> resizeTimeout = p.text("resize_timeout", false).flatMap(t -> {
+      try {
+        return Optional.of(Timedelta.parse(t));
+      } catch (IllegalArgumentException e) {
+        p.error("resize_timeout", e.getMessage(), Timedelta.FORMAT);
+        return Optional.empty();
+      }
+    });
+    Optional<Integer> slots = p.integer("task_slots_per_node", false).or(() -> p.integer("max_tasks_per_node", false))
+        .map(Long::intValue);
+    return new PoolSpec.NodeSetup(
+        platform.flatMap(x -> x.string("version", false)),
+        custom.flatMap(x -> x.string("arm_image_id", false)),
+        custom.flatMap(x -> x.string("node_agent", false)),
+        resizeTimeout,
+        commands.flatMap(c -> c.stringList("pre", false)).orElse(List.of()),
+        commands.flatMap(c -> c.stringList("post", false)).orElse(List.of()),
+        env,
+        runtimes.flatMap(r -> r.stringList("install", false)).orElse(List.of()),
+        runtimes.flatMap(r -> r.string("default", false)),
+        p.map("gpu", false).flatMap(g -> g.map("nvidia_driver", false)).isPresent(),
+        slots,
+        p.map("virtual_network", false).flatMap(v -> v.string("resource_group", false)));
   }
 
   static Optional<RemoteFsSpec> remoteFs(YamlMap root) {

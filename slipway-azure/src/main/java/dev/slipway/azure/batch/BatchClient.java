@@ -112,6 +112,28 @@ public final class BatchClient {
     }
   }
 
+  /** Every pool of the account (following every page), with its metadata. */
+  public List<BatchPoolListing> listPools() {
+    List<BatchPoolListing> out = new ArrayList<>();
+    for (JsonNode p : listAll("/pools", Map.of("$select", POOL_SELECT + ",metadata"))) {
+      out.add(new BatchPoolListing(parsePool(p), metadata(p)));
+    }
+    return out;
+  }
+
+  /** The pool's metadata (empty when it has none). */
+  public Map<String, String> getPoolMetadata(String poolId) {
+    return metadata(send(HttpMethod.GET, "/pools/" + seg(poolId), Map.of("$select", "id,metadata"), null, 200));
+  }
+
+  private static Map<String, String> metadata(JsonNode p) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode m : p.path("metadata")) {
+      out.put(m.path("name").asText(), m.path("value").asText(""));
+    }
+    return out;
+  }
+
   public void addPool(BatchPoolSpec spec) {
     send(HttpMethod.POST, "/pools", Map.of(), poolCreateBody(spec), 201);
   }
@@ -402,6 +424,15 @@ public final class BatchClient {
       image.put("version", spec.imageVersion().orElse("latest"));
     }
     vmc.put("nodeAgentSKUId", spec.nodeAgentSkuId());
+    spec.containerType().ifPresent(t -> vmc.putObject("containerConfiguration").put("type", t));
+    if (!spec.extensions().isEmpty()) {
+      ArrayNode ext = vmc.putArray("extensions");
+      for (BatchVmExtension e : spec.extensions()) {
+        ObjectNode x = ext.addObject().put("name", e.name()).put("publisher", e.publisher()).put("type", e.type());
+        e.typeHandlerVersion().ifPresent(v -> x.put("typeHandlerVersion", v));
+        x.put("autoUpgradeMinorVersion", e.autoUpgradeMinorVersion());
+      }
+    }
     body.put("resizeTimeout", spec.resizeTimeout().toString());
     body.put("targetDedicatedNodes", spec.targetDedicatedNodes());
     body.put("targetLowPriorityNodes", spec.targetLowPriorityNodes());

@@ -487,6 +487,7 @@ public final class BatchEmulator implements AutoCloseable {
     int dedicated = nonNegative(body, "targetDedicatedNodes");
     int lowPriority = nonNegative(body, "targetLowPriorityNodes");
     Duration timeout = resizeTimeout(body);
+    checkPoolParts(body);
     ObjectNode spec = body.deepCopy();
     Pool p = new Pool(id, spec, now);
     p.targetDedicated = dedicated;
@@ -499,6 +500,49 @@ public final class BatchEmulator implements AutoCloseable {
       reconcile(p, now);
     }
     return Reply.empty(201).header("ETag", etag(p)).header("Last-Modified", rfc1123(now)).header("DataServiceId", poolUrl(p));
+  }
+
+  /**
+   * The required properties and enums of a pool's nested parts, as the REST description declares
+   * them (VirtualMachineConfiguration, BatchContainerConfiguration, VMExtension, BatchStartTask,
+   * EnvironmentSetting, MetadataItem), so a client that leaves one out fails here as on Batch.
+   */
+  private static void checkPoolParts(ObjectNode body) {
+    JsonNode vmc = body.get("virtualMachineConfiguration");
+    if (vmc != null) {
+      if (!vmc.path("imageReference").isObject()) throw missing("virtualMachineConfiguration.imageReference");
+      requiredIn(vmc, "nodeAgentSKUId", "virtualMachineConfiguration.nodeAgentSKUId");
+      JsonNode cc = vmc.get("containerConfiguration");
+      if (cc != null) {
+        String type = requiredIn(cc, "type", "virtualMachineConfiguration.containerConfiguration.type");
+        if (!type.equals("dockerCompatible") && !type.equals("criCompatible")) {
+          throw invalidProperty("virtualMachineConfiguration.containerConfiguration.type", type, "Allowed: dockerCompatible, criCompatible.");
+        }
+      }
+      for (JsonNode e : vmc.path("extensions")) {
+        for (String f : List.of("name", "publisher", "type")) requiredIn(e, f, "virtualMachineConfiguration.extensions." + f);
+      }
+    }
+    JsonNode st = body.get("startTask");
+    if (st != null) {
+      requiredIn(st, "commandLine", "startTask.commandLine");
+      for (JsonNode e : st.path("environmentSettings")) requiredIn(e, "name", "startTask.environmentSettings.name");
+    }
+    for (JsonNode m : body.path("metadata")) {
+      requiredIn(m, "name", "metadata.name");
+      requiredIn(m, "value", "metadata.value");
+    }
+  }
+
+  private static String requiredIn(JsonNode node, String field, String path) {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isTextual()) throw missing(path);
+    return v.asText();
+  }
+
+  private static BatchFailure missing(String path) {
+    return new BatchFailure(400, "MissingRequiredProperty", "A required property was not specified in the request body.",
+        Map.of("PropertyName", path));
   }
 
   private Reply patchPool(Pool p, ObjectNode body) {

@@ -1,0 +1,41 @@
+package dev.slipway.azure.pools;
+
+import dev.slipway.model.Secret;
+import dev.slipway.slurm.SlurmLayout;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a pool's nodes need to join the cluster (docs/join-protocol.md): the daemons' base URLs in
+ * controller order, the cluster id and the pool's join token. The munge key is not here on
+ * purpose: nodes get it from the daemon over the join call, never from the pool definition.
+ */
+public record JoinEndpoint(String clusterId, List<String> joinUrls, Secret joinToken) {
+  public JoinEndpoint {
+    Objects.requireNonNull(clusterId, "clusterId");
+    Objects.requireNonNull(joinToken, "joinToken");
+    joinUrls = List.copyOf(joinUrls);
+    if (joinUrls.isEmpty()) throw new IllegalArgumentException("a pool needs at least one join URL");
+    for (String u : joinUrls) {
+      if (!u.startsWith("http://") && !u.startsWith("https://")) {
+        throw new IllegalArgumentException("join URL must start with http:// or https://, got " + u);
+      }
+      if (u.chars().anyMatch(Character::isWhitespace)) throw new IllegalArgumentException("join URL contains white space: " + u);
+    }
+  }
+
+  /**
+   * The Azure default: each controller VM by its name ({@code <cluster_id>-controller-vmNNN},
+   * which the virtual network's DNS resolves) on the daemon port.
+   */
+  public static JoinEndpoint forControllers(String clusterId, int controllerCount, int daemonPort, Secret joinToken) {
+    List<String> urls = SlurmLayout.controllerNames(clusterId, controllerCount).stream()
+        .map(n -> "http://" + n + ":" + daemonPort).toList();
+    return new JoinEndpoint(clusterId, urls, joinToken);
+  }
+
+  @Override
+  public String toString() {
+    return "JoinEndpoint[clusterId=" + clusterId + ", joinUrls=" + joinUrls + ", joinToken=" + joinToken + "]";
+  }
+}
