@@ -6,6 +6,9 @@ import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.profile.AzureProfile;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.VirtualMachinesClient;
@@ -42,9 +45,14 @@ public final class ArmGateway {
 
   public static ArmGateway connect(ArmConnection c) {
     String endpoint = c.endpoint().toString().endsWith("/") ? c.endpoint().toString() : c.endpoint() + "/";
-    AzureEnvironment env = endpoint.equals(ArmConnection.PUBLIC_CLOUD.toString()) ? AzureEnvironment.AZURE
-        : new AzureEnvironment(Map.of("resourceManagerEndpointUrl", endpoint, "managementEndpointUrl", endpoint,
-            "activeDirectoryEndpointUrl", AzureEnvironment.AZURE.getActiveDirectoryEndpoint()));
+    AzureEnvironment env = AzureEnvironment.AZURE;
+    if (!endpoint.equals(ArmConnection.PUBLIC_CLOUD.toString())) {
+      // Another ARM (a sovereign cloud, a test fake): the public cloud's endpoints with ARM's replaced.
+      Map<String, String> endpoints = new java.util.HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+      endpoints.put("resourceManagerEndpointUrl", endpoint);
+      endpoints.put("managementEndpointUrl", endpoint);
+      env = new AzureEnvironment(endpoints);
+    }
     AzureProfile profile = new AzureProfile(c.tenantId().orElse(null), c.subscriptionId(), env);
     RetryPolicy retry = new RetryPolicy(new ExponentialBackoff(3, c.retryDelay(), c.retryDelay().multipliedBy(8)));
     ResourceManager.Configurable rc = ResourceManager.configure().withRetryPolicy(retry).withLogLevel(HttpLogDetailLevel.NONE);
@@ -62,7 +70,7 @@ public final class ArmGateway {
   /** GET by id; empty on 404. */
   public Optional<ArmObject> get(String id, String apiVersion) {
     try {
-      return Optional.of(toObject(resources.getById(id, apiVersion)));
+      return Optional.of(toObject(resources.getById(relative(id), apiVersion)));
     } catch (ManagementException e) {
       if (e.getResponse() != null && e.getResponse().getStatusCode() == 404) {
         return Optional.empty();
@@ -75,8 +83,10 @@ public final class ArmGateway {
   public ArmObject put(String id, String apiVersion, Map<String, Object> body) {
     GenericResourceInner inner = toInner(body);
     try {
-      SyncPoller<?, GenericResourceInner> poller = resources.beginCreateOrUpdateById(id, apiVersion, inner);
+      SyncPoller<PollResult<GenericResourceInner>, GenericResourceInner> poller =
+          resources.beginCreateOrUpdateById(relative(id), apiVersion, inner);
       poller.setPollInterval(pollInterval);
+      finish(poller, "create", id);
       return toObject(poller.getFinalResult());
     } catch (ManagementException e) {
       throw failure("create", id, e);
@@ -86,9 +96,9 @@ public final class ArmGateway {
   /** DELETE by id, waiting for it to finish; false when it was already gone. */
   public boolean delete(String id, String apiVersion) {
     try {
-      SyncPoller<?, Void> poller = resources.beginDeleteById(id, apiVersion);
+      SyncPoller<PollResult<Void>, Void> poller = resources.beginDeleteById(relative(id), apiVersion);
       poller.setPollInterval(pollInterval);
-      poller.getFinalResult();
+      finish(poller, "delete", id);
       return true;
     } catch (ManagementException e) {
       if (e.getResponse() != null && (e.getResponse().getStatusCode() == 404 || e.getResponse().getStatusCode() == 204)) {
@@ -124,7 +134,9 @@ public final class ArmGateway {
 
   public void deallocate(String resourceGroup, String vm) {
     try {
-      vms.deallocate(resourceGroup, vm);
+      SyncPoller<PollResult<Void>, Void> poller = vms.beginDeallocate(resourceGroup, vm);
+      poller.setPollInterval(pollInterval);
+      finish(poller, "deallocate", "VM " + vm);
     } catch (ManagementException e) {
       throw failure("deallocate", "VM " + vm, e);
     }
@@ -132,7 +144,9 @@ public final class ArmGateway {
 
   public void start(String resourceGroup, String vm) {
     try {
-      vms.start(resourceGroup, vm);
+      SyncPoller<PollResult<Void>, Void> poller = vms.beginStart(resourceGroup, vm);
+      poller.setPollInterval(pollInterval);
+      finish(poller, "start", "VM " + vm);
     } catch (ManagementException e) {
       throw failure("start", "VM " + vm, e);
     }
@@ -156,6 +170,35 @@ public final class ArmGateway {
       }
       throw failure("read the instance view of", "VM " + vm, e);
     }
+  }
+
+  /** Waits for a long-running operation; one that ends Failed or Canceled becomes an ArmException with ARM's error. */
+  private static <T> void finish(SyncPoller<PollResult<T>, T> poller, String verb, String what) {
+    PollResponse<PollResult<T>> last = poller.waitForCompletion();
+    if (last.getStatus() == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+      return;
+    }
+    PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
+    throw new ArmException("cannot " + verb + " " + what + ": " + (error == null ? last.getStatus().toString() : describe(error)));
+  }
+
+  /** ARM's {@code error.code: error.message} from the operation's status document, else what the SDK says. */
+  private static String describe(PollResult.Error error) {
+    try {
+      var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(error.getResponseBody() == null ? "{}" : error.getResponseBody());
+      var e = root.path("error");
+      if (e.hasNonNull("code")) {
+        return e.path("code").asText() + ": " + e.path("message").asText();
+      }
+    } catch (java.io.IOException ignored) {
+      // Not JSON: fall through to the SDK's message.
+    }
+    return error.getMessage();
+  }
+
+  /** The generic client's URL template is {@code {host}/{resourceId}}: an id's own leading slash would double it. */
+  private static String relative(String id) {
+    return id.startsWith("/") ? id.substring(1) : id;
   }
 
   private static ArmException failure(String verb, String what, ManagementException e) {

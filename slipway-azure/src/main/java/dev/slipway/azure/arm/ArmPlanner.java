@@ -205,7 +205,14 @@ public final class ArmPlanner {
       });
     }
     for (VnetPlan v : vnets.values()) {
+      // A network in a group of its own needs that group first (made, and tagged, only if missing).
+      if (ArmPlan.distinct(groups).stream().noneMatch(g -> g.equalsIgnoreCase(v.resourceGroup()))) {
+        resources.add(new ArmResource(ResourceKind.RESOURCE_GROUP, rgId(v.resourceGroup()), v.resourceGroup(), v.resourceGroup(),
+            OnExisting.USE, ordered("location", location, "tags", tags("network")), Optional.empty()));
+      }
       groups.add(v.resourceGroup());
+    }
+    for (VnetPlan v : vnets.values()) {
       OnExisting on = !v.existingOk() ? OnExisting.FAIL : v.addressSpace().isPresent() ? OnExisting.USE : OnExisting.REQUIRE;
       if (!v.existingOk() && v.addressSpace().isEmpty()) {
         problem(slurmFile(), "slurm.controller.virtual_network.address_space", "virtual network " + v.name()
