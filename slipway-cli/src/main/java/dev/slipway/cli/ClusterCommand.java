@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "cluster",
-    description = "Create, start, suspend, inspect and destroy a cluster (local backend).",
+    description = "Create, start, suspend, inspect and destroy a cluster (local and azure backends).",
     subcommands = {
       ClusterCommand.Create.class,
       ClusterCommand.Orchestrate.class,
@@ -85,18 +85,70 @@ public final class ClusterCommand implements Runnable {
       return ClusterCommand.provisioner(configOptions.load().config(), new LocalControlPlane(configOptions));
     }
 
+    /** The backend's provisioner: ARM for azure, this machine's for local. */
+    dev.slipway.spi.Provisioner anyProvisioner() {
+      return anyProvisioner(dev.slipway.azure.arm.ArmProvisioner.DestroyOptions.DEFAULT);
+    }
+
+    dev.slipway.spi.Provisioner anyProvisioner(dev.slipway.azure.arm.ArmProvisioner.DestroyOptions destroy) {
+      ClusterConfig config = configOptions.load().config();
+      if (config.slipway().backend() == Backend.AZURE) {
+        return AzureClusters.provisioner(config, AzureClusters.settings(config, image, srunPortRange), destroy);
+      }
+      return ClusterCommand.provisioner(config, new LocalControlPlane(configOptions));
+    }
+
+    @Option(names = "--image", paramLabel = "URN", description = {
+        "azure: controller and login VM image, publisher:offer:sku:version or ubuntu-24.04 / ubuntu-22.04 (default: ubuntu-24.04)."})
+    Optional<String> image = Optional.empty();
+
+    @Option(names = "--srun-port-range", paramLabel = "LOW-HIGH", description = "azure: Slurm's SrunPortRange, opened on login nodes to the cluster's subnets.")
+    Optional<String> srunPortRange = Optional.empty();
+
     PrintWriter out() {
       return spec.commandLine().getOut();
     }
   }
 
-  @Command(name = "create", description = "Create and start the cluster; a failure removes what was made.")
+  @Command(name = "create", description = {"Create and start the cluster. local: a failure removes what was made;",
+      "azure: a failure stops, and create again continues where it stopped."})
   static final class Create extends Base {
+    @Option(names = "--dry-run", description = "azure: print the ARM plan (every resource and role assignment) without calling Azure.")
+    boolean dryRun;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "text|json", description = "Dry-run format (default: ${DEFAULT-VALUE}).")
+    String output = "text";
+
     @Override
     public Integer call() throws Exception {
-      provisioner().create(progress(out()));
+      if (dryRun) {
+        ClusterConfig config = configOptions.load().config();
+        if (config.slipway().backend() != Backend.AZURE) {
+          throw new UsageException("--dry-run prints an ARM plan: it needs slipway.backend: azure");
+        }
+        dev.slipway.azure.arm.ArmPlan plan = AzureClusters.plan(config, AzureClusters.settings(config, image, srunPortRange));
+        out().println(output.equals("json") ? plan.toJson() : planText(plan));
+        out().flush();
+        return plan.problems().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_CONFIG;
+      }
+      anyProvisioner().create(progress(out()));
       return ExitCodes.OK;
     }
+  }
+
+  /** The plan as lines: one per resource and per role assignment, then notes and problems. */
+  static String planText(dev.slipway.azure.arm.ArmPlan plan) {
+    StringBuilder b = new StringBuilder("cluster " + plan.clusterId() + " in subscription " + plan.subscriptionId() + ", "
+        + plan.location() + ", resource group " + plan.resourceGroup() + "\n");
+    for (dev.slipway.azure.arm.ArmResource r : plan.resources()) {
+      b.append(String.format("  %-14s %-45s %s%n", r.onExisting().label(), r.kind().type(), r.name()));
+    }
+    for (dev.slipway.azure.arm.RoleGrant g : plan.roleAssignments()) {
+      b.append(String.format("  %-14s %s for %s on %s%n", "role", g.roleName(), g.vmName(), g.scope()));
+    }
+    plan.notes().forEach(n -> b.append("  note: ").append(n).append('\n'));
+    plan.problems().forEach(p -> b.append("  problem: ").append(p.format()).append('\n'));
+    return b.toString().stripTrailing();
   }
 
   @Command(name = "orchestrate", description = "Create the cluster and wait until sinfo answers on the login node.")
@@ -106,6 +158,12 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (configOptions.load().config().slipway().backend() == Backend.AZURE) {
+        // The VMs set Slurm up at first boot; from here there is no sinfo to ask.
+        anyProvisioner().create(progress(out()));
+        out().println("ARM resources are in place; watch the VMs with 'slipway cluster status'");
+        return ExitCodes.OK;
+      }
       LocalProvisioner p = provisioner();
       p.create(progress(out()));
       Instant deadline = Instant.now().plus(Duration.ofSeconds(timeoutSeconds));
@@ -135,7 +193,7 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      LocalProvisioner p = provisioner();
+      dev.slipway.spi.Provisioner p = anyProvisioner();
       do {
         ClusterStatus s = p.status();
         out().println(output == Format.json ? json(s) : text(s));
@@ -222,7 +280,7 @@ public final class ClusterCommand implements Runnable {
   static final class Suspend extends Base {
     @Override
     public Integer call() throws Exception {
-      provisioner().suspend(progress(out()));
+      anyProvisioner().suspend(progress(out()));
       return ExitCodes.OK;
     }
   }
@@ -231,16 +289,24 @@ public final class ClusterCommand implements Runnable {
   static final class Start extends Base {
     @Override
     public Integer call() throws Exception {
-      provisioner().start(progress(out()));
+      anyProvisioner().start(progress(out()));
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "destroy", description = "Remove every process, namespace, bridge, mount and file the cluster made.")
+  @Command(name = "destroy", description = {"Remove every process, namespace, bridge, mount and file the cluster made;",
+      "azure: every resource tagged slipway-cluster=<cluster_id>, and the controllers' role assignments."})
   static final class Destroy extends Base {
+    @Option(names = "--delete-resource-group", description = "azure: also delete the resource group, if this cluster created it.")
+    boolean deleteResourceGroup;
+
+    @Option(names = "--delete-virtual-network", description = "azure: also delete the virtual networks this cluster created.")
+    boolean deleteVirtualNetwork;
+
     @Override
     public Integer call() throws Exception {
-      provisioner().destroy(progress(out()));
+      anyProvisioner(new dev.slipway.azure.arm.ArmProvisioner.DestroyOptions(deleteResourceGroup, deleteVirtualNetwork))
+          .destroy(progress(out()));
       return ExitCodes.OK;
     }
   }
