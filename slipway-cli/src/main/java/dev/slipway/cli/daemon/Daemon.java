@@ -111,6 +111,7 @@ public final class Daemon implements AutoCloseable {
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
   private final Runnable onLead;
+  private final Runnable afterPass;
   private volatile boolean running;
   private Thread thread;
   private Thread leaseThread;
@@ -143,7 +144,14 @@ public final class Daemon implements AutoCloseable {
   /** {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, () -> {});
+  }
+
+  /** {@code afterPass} runs on the pass thread after each pass that ran to the end (still leading). */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Runnable afterPass) {
     this.onLead = Objects.requireNonNull(onLead, "onLead");
+    this.afterPass = Objects.requireNonNull(afterPass, "afterPass");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -320,6 +328,9 @@ public final class Daemon implements AutoCloseable {
             result.plan().actions().size(), result.conflicts(), result.providerFailures(), result.slurmFailures());
       } else {
         log.debug("pass ({}): nothing to do", reason);
+      }
+      if (fenceHolds()) {
+        afterPass.run();
       }
     } catch (RuntimeException e) {
       passFailed = true;

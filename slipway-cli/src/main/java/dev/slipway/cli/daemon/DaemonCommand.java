@@ -5,6 +5,9 @@ import dev.slipway.cli.ClusterHome;
 import dev.slipway.cli.ConfigOptions;
 import dev.slipway.cli.UsageException;
 import dev.slipway.config.ClusterConfig;
+import dev.slipway.local.netns.LocalNetwork;
+import dev.slipway.local.netns.Pause;
+import dev.slipway.local.netns.Subnet;
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinSettings;
@@ -138,7 +141,8 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     JoinSettings join = new JoinSettings(clusterId, secrets.joinTokens(), servers, secrets.mungeKey(), List.of());
 
     DaemonRuntime runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, nodes, slurm, topology, join, engineTimings,
-        Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock));
+        Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock,
+        providerName.equals("netns") ? Optional.of(netnsSlurmds(cfg, clock)) : Optional.empty()));
     joinUrls.set(List.of(runtime.baseUrl()));
     log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {}", holder, clusterId, providerName,
         topology.pools().size(), runtime.address());
@@ -155,6 +159,13 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     }, "slipway-daemon-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The slurmds of this cluster's netns nodes, which the leader may ask to register again. */
+  private static LostRegistrations.Slurmds netnsSlurmds(ClusterConfig cfg, InstantSource clock) {
+    ProcessCommandRunner runner = new ProcessCommandRunner();
+    return new NetnsSlurmds(new LocalNetwork(cfg.slurm().clusterId(), Subnet.parse(cfg.slipway().local().subnet()), runner, clock, Pause.REAL),
+        runner);
   }
 
   private static String defaultId() {

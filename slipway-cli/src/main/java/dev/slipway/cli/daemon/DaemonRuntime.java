@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A running daemon: the loop ({@link Daemon}) and its HTTP endpoints ({@link DaemonServer}),
@@ -26,7 +28,14 @@ import java.util.Objects;
 public final class DaemonRuntime implements AutoCloseable {
   /** Everything a daemon is made of. {@code port} 0 picks a free port. */
   public record Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
-      EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
+      EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
+      Optional<LostRegistrations.Slurmds> slurmds) {
+    /** Parts of a daemon that cannot reach its nodes' slurmds (see {@link LostRegistrations}). */
+    public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
+        EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
+      this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, Optional.empty());
+    }
+
     public Parts {
       Objects.requireNonNull(store, "store");
       Objects.requireNonNull(provider, "provider");
@@ -38,8 +47,12 @@ public final class DaemonRuntime implements AutoCloseable {
       Objects.requireNonNull(holderId, "holderId");
       Objects.requireNonNull(listen, "listen");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(slurmds, "slurmds");
     }
   }
+
+  /** How often the leader compares registered hosts with Slurm, and asks one host again at most. */
+  static final Duration LOST_REGISTRATION_CHECK = Duration.ofSeconds(5);
 
   private final Daemon daemon;
   private final DaemonServer server;
@@ -55,6 +68,7 @@ public final class DaemonRuntime implements AutoCloseable {
   public static DaemonRuntime start(Parts p) throws IOException {
     DaemonMetrics metrics = new DaemonMetrics();
     LoggingEventSink sink = new LoggingEventSink();
+    Optional<LostRegistrations> lost = p.slurmds().map(s -> new LostRegistrations(p.store(), p.slurm(), s, p.clock(), LOST_REGISTRATION_CHECK));
     Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
         leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
             metrics),
@@ -62,7 +76,8 @@ public final class DaemonRuntime implements AutoCloseable {
           if (p.provider() instanceof RefreshingProvider r) {
             r.refresh();
           }
-        });
+        },
+        () -> lost.ifPresent(LostRegistrations::check));
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
     daemon.start();
