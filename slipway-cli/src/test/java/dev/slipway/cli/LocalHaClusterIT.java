@@ -48,6 +48,9 @@ class LocalHaClusterIT {
   private static final Path JAR = Path.of("target", "slipway.jar").toAbsolutePath();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /** How long slurmctld may take to write a change to StateSaveLocation (Slurm 22.05, state_save.c), plus a second. */
+  private static final long STATE_SAVE_LAG_SECONDS = 6;
+
   @TempDir Path tmp;
 
   @BeforeAll
@@ -68,7 +71,7 @@ class LocalHaClusterIT {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     Instant started = Instant.now();
     String id = "ha" + Long.toHexString(System.nanoTime() & 0xffffff);
-    String subnet = "10.222." + ThreadLocalRandom.current().nextInt(256) + ".0/24";
+    String subnet = "10.224." + ThreadLocalRandom.current().nextInt(256) + ".0/24";
     int port = 20000 + ThreadLocalRandom.current().nextInt(20000);
     Path conf = tmp.resolve("conf");
     Path clusterDir = tmp.resolve("cluster");
@@ -116,7 +119,7 @@ class LocalHaClusterIT {
     try {
       CommandRunner.Result created = slipway(Duration.ofMinutes(4), "cluster", "create", "-c", conf.toString());
       assertThat(created.exitCode()).as("cluster create: " + created.stdout() + created.stderr()).isZero();
-      assertThat(Files.readString(slurmConf)).contains("\nSlurmctldTimeout=5\n");
+      assertThat(Files.readString(slurmConf)).contains("\nSlurmctldTimeout=5\n").containsPattern("\nAuthInfo=socket=\\S+,cred_expire=30\n");
       List<String> daemons = new ArrayList<>();
       for (int i = 0; i < controllers.size(); i++) {
         daemons.add("http://" + network.subnet().address(2 + i) + ":" + port);
@@ -130,7 +133,9 @@ class LocalHaClusterIT {
         return null;
       }, "a daemon to lead", clusterDir, nodeOfHost, network, id));
       int standby = 1 - leader;
-      assertThat(health(daemons.get(standby))).startsWith("ok standby");
+      // cluster create starts both daemons but does not wait for their JVMs: the second may still be starting.
+      awaitValue(Duration.ofSeconds(60), () -> health(daemons.get(standby)).startsWith("ok standby") ? "standby" : null,
+          "the other daemon to stand by", clusterDir, nodeOfHost, network, id);
 
       List<String> jobs = new ArrayList<>();
       jobs.add(sbatch(login, slurmConf, "-N2", "srun sleep 20"));
@@ -140,6 +145,12 @@ class LocalHaClusterIT {
       // registration lost in the takeover window costs a resume timeout (see local-backend.md).
       awaitValue(Duration.ofMinutes(2), () -> jobs.stream().allMatch(j -> jobState(login, slurmConf, j).equals("RUNNING")) ? "running" : null,
           "the jobs to run", clusterDir, nodeOfHost, network, id);
+      // Mid-run also means after slurmctld saved the start: it writes StateSaveLocation up to ~5 s
+      // after a change, and a backup that recovers an older state launches the batch scripts again
+      // ("Duplicate jobid", hosts DRAIN; seen when the kill came within a second of the start).
+      Instant allRunning = Instant.now();
+      awaitValue(Duration.ofSeconds(30), () -> Instant.now().isAfter(allRunning.plusSeconds(STATE_SAVE_LAG_SECONDS)) ? "saved" : null,
+          "slurmctld to save the running jobs", clusterDir, nodeOfHost, network, id);
 
       long primaryCtld = pid(clusterDir.resolve("infra").resolve(controllers.get(0)).resolve("run").resolve("slurmctld.pid"));
       long leaderDaemon = pid(clusterDir.resolve("daemon").resolve("slipway-daemon-" + controllers.get(leader) + ".pid"));
@@ -173,6 +184,7 @@ class LocalHaClusterIT {
       System.out.printf("LocalHaClusterIT: slurmctld takeover %d s, daemon takeover %d s, whole test %d s%n", ctldTakeover.toSeconds(),
           daemonTakeover.toSeconds(), Duration.between(started, Instant.now()).toSeconds());
     } finally {
+      keepLogs(clusterDir);
       CommandRunner.Result destroyed = slipway(Duration.ofMinutes(2), "cluster", "destroy", "-c", conf.toString());
       network.teardown(Duration.ofSeconds(5));
       assertThat(destroyed.exitCode()).as("cluster destroy: " + destroyed.stderr()).isZero();
@@ -282,6 +294,13 @@ class LocalHaClusterIT {
 
   private interface Probe {
     String get() throws Exception;
+  }
+
+  /** Copies the cluster's logs (daemons, slurmctlds) to target/ before destroy removes them. */
+  private static void keepLogs(Path clusterDir) {
+    Path kept = Path.of("target", "LocalHaClusterIT-logs").toAbsolutePath();
+    RUNNER.run(List.of("sh", "-c", "rm -rf \"$1\" && mkdir -p \"$1\" && cp -r \"$2/log\" \"$1/cluster\"; for d in \"$2\"/infra/*/; do "
+        + "cp -r \"$d/log\" \"$1/$(basename \"$d\")\"; done; true", "sh", kept.toString(), clusterDir.toString()), Duration.ofSeconds(30));
   }
 
   private static String daemonLogs(Path clusterDir) {

@@ -133,9 +133,19 @@ public final class ConfigLoader {
       return new SlipwaySettings.LocalSettings(subnet, l.string("state_dir", false), bootDelay);
     }).orElse(defaultLocal());
     Optional<Duration> slurmctldTimeout = positiveTimedelta(s, "slurmctld_timeout");
+    // Slurm 22.05 logs "AuthInfo=cred_expire=N invalid" below 5 s and silently keeps 120 s.
+    Optional<Duration> credExpire = s.text("cred_expire", false).flatMap(t -> timedelta(s, "cred_expire", t)).filter(d -> {
+      if (d.toSeconds() >= MIN_CRED_EXPIRE_SECONDS) return true;
+      s.error("cred_expire", "must be at least 00:00:0" + MIN_CRED_EXPIRE_SECONDS + " (Slurm ignores shorter lifetimes)",
+          "a duration >= 00:00:0" + MIN_CRED_EXPIRE_SECONDS);
+      return false;
+    });
     if (s.problems().errors().size() > errorsBefore) return Optional.empty();
-    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local, slurmctldTimeout));
+    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local, slurmctldTimeout, credExpire));
   }
+
+  /** The shortest AuthInfo cred_expire Slurm accepts, in seconds. */
+  static final int MIN_CRED_EXPIRE_SECONDS = 5;
 
   static SlipwaySettings defaultSlipwaySettings() {
     return new SlipwaySettings(Backend.LOCAL, DEFAULT_RESUME_TIMEOUT, DEFAULT_SUSPEND_TIMEOUT, false, List.of(),

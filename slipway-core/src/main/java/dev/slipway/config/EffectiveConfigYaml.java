@@ -151,6 +151,7 @@ public final class EffectiveConfigYaml {
     m.put("vm_sizes", s.vmSizes().stream().map(EffectiveConfigYaml::vmSize).toList());
     m.put("daemon_port", s.daemonPort());
     s.slurmctldTimeout().ifPresent(t -> m.put("slurmctld_timeout", Timedelta.format(t)));
+    s.credExpire().ifPresent(t -> m.put("cred_expire", Timedelta.format(t)));
     Map<String, Object> local = new LinkedHashMap<>();
     local.put("subnet", s.local().subnet());
     s.local().stateDir().ifPresent(v -> local.put("state_dir", v));

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param local settings of the local backend
  * @param slurmctldTimeout Slurm's SlurmctldTimeout: how long a backup controller waits for the primary
  *     before it takes control; empty renders the layout's default (see docs/slurm-conf.md)
+ * @param credExpire Slurm's {@code AuthInfo=cred_expire}: job step credential lifetime, which is also
+ *     how long a requeued job waits before it may start again; empty renders the layout's default
  */
 public record SlipwaySettings(
     Backend backend,
@@ -28,17 +30,25 @@ public record SlipwaySettings(
     List<VmSize> vmSizes,
     int daemonPort,
     LocalSettings local,
-    Optional<Duration> slurmctldTimeout) {
+    Optional<Duration> slurmctldTimeout,
+    Optional<Duration> credExpire) {
   public SlipwaySettings {
     Objects.requireNonNull(backend, "backend");
     vmSizes = List.copyOf(vmSizes);
     Objects.requireNonNull(slurmctldTimeout, "slurmctldTimeout");
+    Objects.requireNonNull(credExpire, "credExpire");
   }
 
-  /** Settings without a SlurmctldTimeout of their own. */
+  /** Settings without a credential lifetime of their own. */
+  public SlipwaySettings(Backend backend, Duration resumeTimeout, Duration suspendTimeout, boolean accounting,
+      List<VmSize> vmSizes, int daemonPort, LocalSettings local, Optional<Duration> slurmctldTimeout) {
+    this(backend, resumeTimeout, suspendTimeout, accounting, vmSizes, daemonPort, local, slurmctldTimeout, Optional.empty());
+  }
+
+  /** Settings without a SlurmctldTimeout or credential lifetime of their own. */
   public SlipwaySettings(Backend backend, Duration resumeTimeout, Duration suspendTimeout, boolean accounting,
       List<VmSize> vmSizes, int daemonPort, LocalSettings local) {
-    this(backend, resumeTimeout, suspendTimeout, accounting, vmSizes, daemonPort, local, Optional.empty());
+    this(backend, resumeTimeout, suspendTimeout, accounting, vmSizes, daemonPort, local, Optional.empty(), Optional.empty());
   }
 
   /** Settings of the local (network namespace) backend. */

@@ -273,7 +273,12 @@ public final class SlurmConfRenderer {
     c.set("SlurmdUser", "root");
     c.set("AuthType", "auth/munge");
     c.set("CredType", "cred/munge");
-    layout.mungeSocket().ifPresent(s -> c.set("AuthInfo", "socket=" + s));
+    List<String> authInfo = new ArrayList<>();
+    layout.mungeSocket().ifPresent(s -> authInfo.add("socket=" + s));
+    credExpire(config, layout).ifPresent(t -> authInfo.add("cred_expire=" + t));
+    if (!authInfo.isEmpty()) {
+      c.set("AuthInfo", String.join(",", authInfo));
+    }
     layout.pluginDir().ifPresent(d -> c.set("PluginDir", d));
     c.set("StateSaveLocation", layout.stateSaveLocation());
     c.set("SlurmdSpoolDir", layout.slurmdSpoolDir());
@@ -379,6 +384,23 @@ public final class SlurmConfRenderer {
     }
     boolean localPair = layout.controllers().size() > 1 && layout.hosting() == NodeHosting.SHARED_MACHINE;
     return localPair ? Optional.of(LOCAL_HA_SLURMCTLD_TIMEOUT_SECONDS) : Optional.empty();
+  }
+
+  /** What the local layout gets unless slipway.cred_expire says otherwise. */
+  static final long LOCAL_CRED_EXPIRE_SECONDS = 30;
+
+  /**
+   * AuthInfo's cred_expire in seconds: the configured value; else, on one machine, a short one
+   * (Slurm holds a requeued job back until the credential of its last launch expired, 120 s by
+   * default, which made every requeue after a preemption or a failed host wait two minutes; local
+   * nodes start in seconds and run no slow prolog); else none, Slurm's default.
+   */
+  static Optional<Long> credExpire(ClusterConfig config, SlurmLayout layout) {
+    Optional<Long> configured = config.slipway().credExpire().map(Duration::toSeconds);
+    if (configured.isPresent()) {
+      return configured;
+    }
+    return layout.hosting() == NodeHosting.SHARED_MACHINE ? Optional.of(LOCAL_CRED_EXPIRE_SECONDS) : Optional.empty();
   }
 
   private static String gresConf(ClusterConfig config, SlurmLayout layout, List<PoolNodeSpec> pools) {

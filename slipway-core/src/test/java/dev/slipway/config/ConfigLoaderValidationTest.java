@@ -410,6 +410,18 @@ class ConfigLoaderValidationTest {
   }
 
   @Test
+  void credExpire_isReadAsATimedelta() {
+    SlipwaySettings s = fx.write("slurm.yaml", MINIMAL + "slipway:\n  cred_expire: 00:00:30\n").load().config().slipway();
+    assertThat(s.credExpire()).contains(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void credExpire_belowFiveSeconds_isRejected_becauseSlurmWouldSilentlyKeep120() {
+    assertThat(errorsOf(MINIMAL + "slipway:\n  cred_expire: 00:00:04\n")).singleElement().asString()
+        .contains("slipway.cred_expire: must be at least 00:00:05");
+  }
+
+  @Test
   void slipwaySection_badValues_areRejected() {
     String yaml = MINIMAL + """
         slipway:

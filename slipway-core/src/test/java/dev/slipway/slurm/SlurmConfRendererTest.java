@@ -130,6 +130,24 @@ class SlurmConfRendererTest {
   }
 
   @Test
+  void credExpire_isShortOnTheLocalLayout_soARequeuedJobRestartsSoon() {
+    ClusterConfig config = TestClusters.builder().backend(Backend.LOCAL).build();
+    assertThat(lines(renderLocal(config).slurmConf(), "AuthInfo=")).containsExactly("AuthInfo=cred_expire=30");
+    Path socket = Path.of("/c/munge/munged.socket");
+    SlurmLayout withSocket = SlurmLayout.forLocal(config, LOCAL_DIR, List.of("10.99.0.2")).withMungeSocket(socket);
+    assertThat(lines(renderer.render(config, withSocket).slurmConf(), "AuthInfo="))
+        .containsExactly("AuthInfo=socket=" + socket + ",cred_expire=30");
+  }
+
+  @Test
+  void credExpire_keepsSlurmsDefaultOnAzure_unlessConfigured() {
+    assertThat(lines(renderAzure(TestClusters.builder().build()).slurmConf(), "AuthInfo")).isEmpty();
+    ClusterConfig configured = TestClusters.builder().credExpire(Duration.ofSeconds(45)).build();
+    assertThat(lines(renderAzure(configured).slurmConf(), "AuthInfo=")).containsExactly("AuthInfo=cred_expire=45");
+    assertThat(lines(renderLocal(configured).slurmConf(), "AuthInfo=")).containsExactly("AuthInfo=cred_expire=45");
+  }
+
+  @Test
   void timers_comeFromIdleReclaimTimeAndSlipwaySettings() {
     String conf = renderAzure(TestClusters.recipe()).slurmConf();
     assertThat(conf).contains("\nSuspendTime=1800\n", "\nSuspendTimeout=300\n", "\nResumeTimeout=600\n", "\nResumeRate=0\n", "\nSuspendRate=0\n");
@@ -302,7 +320,7 @@ class SlurmConfRendererTest {
     Path socket = Path.of("/var/lib/slipway/rich/munge/munged.socket");
     SlurmLayout layout = SlurmLayout.forLocal(config, LOCAL_DIR, List.of("10.99.0.2")).withMungeSocket(socket);
     String conf = renderer.render(config, layout).slurmConf();
-    assertThat(conf).contains("\nAuthInfo=socket=" + socket + "\n", "\nAccountingStoragePass=" + socket + "\n");
+    assertThat(conf).contains("\nAuthInfo=socket=" + socket + ",cred_expire=30\n", "\nAccountingStoragePass=" + socket + "\n");
     String withoutAccounting = renderer.render(TestClusters.richBuilder().accounting(false).build(), layout).slurmConf();
     assertThat(withoutAccounting).contains("AuthInfo=socket=").doesNotContain("AccountingStoragePass");
   }

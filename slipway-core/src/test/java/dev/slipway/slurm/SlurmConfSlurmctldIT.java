@@ -147,6 +147,10 @@ class SlurmConfSlurmctldIT {
           p, dir.resolve("slurmctld.out"));
       verifyNodes(config, rendered, env);
       verifyPartitions(config, env);
+      // Slurm takes cred_expire only from 5 s up; below, it logs "invalid" and keeps 120 s.
+      assertThat(run(List.of(scontrol, "show", "config"), env, Duration.ofSeconds(30)).stdout)
+          .containsPattern("AuthInfo\\s*=\\s*socket=\\S+,cred_expire=" + SlurmConfRenderer.LOCAL_CRED_EXPIRE_SECONDS + "\\b");
+      assertThat(Files.readString(layout.logDir().resolve("slurmctld.log"))).doesNotContain("cred_expire");
     } finally {
       stop(p);
     }

@@ -35,6 +35,7 @@ public final class TestClusters {
   private Duration idleReclaim = Duration.ofMinutes(30);
   private boolean accounting;
   private Optional<Duration> slurmctldTimeout = Optional.empty();
+  private Optional<Duration> credExpire = Optional.empty();
   private final List<VmSize> vmSizes = new ArrayList<>();
   private final List<ElasticPartition> partitions = new ArrayList<>();
   private final List<UnmanagedPartition> unmanaged = new ArrayList<>();
@@ -110,6 +111,11 @@ public final class TestClusters {
     return this;
   }
 
+  public TestClusters credExpire(Duration lifetime) {
+    this.credExpire = Optional.of(lifetime);
+    return this;
+  }
+
   public TestClusters slurmctldTimeout(Duration timeout) {
     this.slurmctldTimeout = Optional.of(timeout);
     return this;
@@ -147,7 +153,7 @@ public final class TestClusters {
     SlurmClusterSpec slurm = new SlurmClusterSpec(clusterId, Optional.of("mystorageaccount"), Optional.of("eastus"),
         Optional.of("my-resource-group"), controller, login, volumes, new SlurmOptions(idleReclaim, partitions, unmanaged));
     SlipwaySettings slipway = new SlipwaySettings(backend, Duration.ofMinutes(10), Duration.ofMinutes(5), accounting, vmSizes, 8443,
-        new SlipwaySettings.LocalSettings("10.99.0.0/24", Optional.empty(), Duration.ZERO), slurmctldTimeout);
+        new SlipwaySettings.LocalSettings("10.99.0.0/24", Optional.empty(), Duration.ZERO), slurmctldTimeout, credExpire);
     return new ClusterConfig(new ConfigSources(Path.of("/config/slurm.yaml"), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
         slurm, slipway, Optional.empty(), Optional.empty(), Map.of(), Optional.empty());
   }

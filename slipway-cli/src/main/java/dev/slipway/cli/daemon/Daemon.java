@@ -118,6 +118,7 @@ public final class Daemon implements AutoCloseable {
   private final AtomicBoolean woken = new AtomicBoolean();
   private final Object signal = new Object();
   private final Runnable onLead;
+  private final Runnable afterPass;
   private volatile boolean running;
   private Thread thread;
   private Thread leaseThread;
@@ -144,28 +145,36 @@ public final class Daemon implements AutoCloseable {
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, Optional.empty());
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, () -> {}, Optional.empty());
   }
 
   /** As above; {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, Optional.empty());
+    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, () -> {}, Optional.empty());
   }
 
   /** As above, importing the power-save spool at the start of every pass-thread round (standbys too). */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
       Function<Leadership, Reconciler> reconcilerFor, Optional<SpoolImporter> spool) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, spool);
+    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, () -> {}, spool);
+  }
+
+  /** As above; {@code afterPass} runs on the pass thread after each pass that ran to the end (still leading). */
+  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Runnable afterPass) {
+    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, afterPass, Optional.empty());
   }
 
   /**
    * {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass;
-   * {@code spool}, when present, is imported at the start of every pass-thread round (standbys too).
+   * {@code afterPass} after each pass that ran to the end (still leading); {@code spool}, when present,
+   * is imported at the start of every pass-thread round (standbys too).
    */
   public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Optional<SpoolImporter> spool) {
+      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Runnable afterPass, Optional<SpoolImporter> spool) {
     this.onLead = Objects.requireNonNull(onLead, "onLead");
+    this.afterPass = Objects.requireNonNull(afterPass, "afterPass");
     this.spool = Objects.requireNonNull(spool, "spool");
     this.store = Objects.requireNonNull(store, "store");
     this.timings = Objects.requireNonNull(timings, "timings");
@@ -347,6 +356,9 @@ public final class Daemon implements AutoCloseable {
             result.plan().actions().size(), result.conflicts(), result.providerFailures(), result.slurmFailures());
       } else {
         log.debug("pass ({}): nothing to do", reason);
+      }
+      if (fenceHolds()) {
+        afterPass.run();
       }
     } catch (RuntimeException e) {
       passFailed = true;

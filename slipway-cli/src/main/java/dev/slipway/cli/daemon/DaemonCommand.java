@@ -5,6 +5,9 @@ import dev.slipway.cli.ClusterHome;
 import dev.slipway.cli.ConfigOptions;
 import dev.slipway.cli.UsageException;
 import dev.slipway.config.ClusterConfig;
+import dev.slipway.local.netns.LocalNetwork;
+import dev.slipway.local.netns.Pause;
+import dev.slipway.local.netns.Subnet;
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinSettings;
@@ -139,7 +142,8 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
 
     DaemonRuntime runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, nodes, slurm, topology, join, engineTimings,
         Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock,
-        Optional.of(home.spool()), Optional.of(home.logs().resolve("power.log"))));
+        Optional.of(home.spool()), Optional.of(home.logs().resolve("power.log")),
+        providerName.equals("netns") ? Optional.of(netnsSlurmds(cfg, clock)) : Optional.empty()));
     joinUrls.set(List.of(runtime.baseUrl()));
     log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {}", holder, clusterId, providerName,
         topology.pools().size(), runtime.address());
@@ -156,6 +160,13 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     }, "slipway-daemon-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The slurmds of this cluster's netns nodes, which the leader may ask to register again. */
+  private static LostRegistrations.Slurmds netnsSlurmds(ClusterConfig cfg, InstantSource clock) {
+    ProcessCommandRunner runner = new ProcessCommandRunner();
+    return new NetnsSlurmds(new LocalNetwork(cfg.slurm().clusterId(), Subnet.parse(cfg.slipway().local().subnet()), runner, clock, Pause.REAL),
+        runner);
   }
 
   private static String defaultId() {

@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,11 +35,18 @@ public final class DaemonRuntime implements AutoCloseable {
    */
   public record Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
       EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
-      Optional<Path> spool, Optional<Path> powerLog) {
-    /** Without a spool (tests that drive intents through the store directly). */
+      Optional<Path> spool, Optional<Path> powerLog, Optional<LostRegistrations.Slurmds> slurmds) {
+    /** Without a spool (tests that drive intents through the store directly) and without slurmd access. */
     public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
         EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
       this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, Optional.empty(), Optional.empty());
+    }
+
+    /** Parts of a daemon that cannot reach its nodes' slurmds (see {@link LostRegistrations}). */
+    public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
+        EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
+        Optional<Path> spool, Optional<Path> powerLog) {
+      this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog, Optional.empty());
     }
 
     public Parts {
@@ -54,8 +62,12 @@ public final class DaemonRuntime implements AutoCloseable {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(spool, "spool");
       Objects.requireNonNull(powerLog, "powerLog");
+      Objects.requireNonNull(slurmds, "slurmds");
     }
   }
+
+  /** How often the leader compares registered hosts with Slurm, and asks one host again at most. */
+  static final Duration LOST_REGISTRATION_CHECK = Duration.ofSeconds(5);
 
   private final Daemon daemon;
   private final DaemonServer server;
@@ -73,6 +85,7 @@ public final class DaemonRuntime implements AutoCloseable {
     LoggingEventSink sink = new LoggingEventSink();
     Optional<SpoolImporter> spool = p.spool().map(dir ->
         new SpoolImporter(dir, new PowerSaveHook(p.topology(), p.store(), p.clock()), p.store(), p.clock(), p.powerLog()));
+    Optional<LostRegistrations> lost = p.slurmds().map(s -> new LostRegistrations(p.store(), p.slurm(), s, p.clock(), LOST_REGISTRATION_CHECK));
     Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
         leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
             metrics),
@@ -81,6 +94,7 @@ public final class DaemonRuntime implements AutoCloseable {
             r.refresh();
           }
         },
+        () -> lost.ifPresent(LostRegistrations::check),
         spool);
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
