@@ -222,7 +222,8 @@ class ElasticClusterScenariosIT {
     fault("limit cpu CAPACITY 0");
     // Slurm gives the first job cpu-0; the resize fails, the engine marks cpu-* DOWN (capacity
     // fallback) and Slurm requeues the job, which may start again only after AuthInfo's cred_expire
-    // (120 s): it is checked in the accounting scenario, so that the wait overlaps scenario 4.
+    // (slipway.cred_expire, 30 s on the local layout): it is checked in the accounting scenario, so
+    // that the wait overlaps scenario 4.
     String requeued = sbatch("-p", "batch", "--wrap", "hostname");
     awaitValue(Duration.ofMinutes(2), () -> slurm("scontrol", "show", "node", "cpu-0")
         .contains("Reason=slipway: CAPACITY AllocationFailed in pool cpu") ? "down" : null, "cpu-0 to be DOWN for capacity");
