@@ -258,9 +258,24 @@ public final class Reconciler {
     }
 
     PassResult apply() {
-      for (PlanAction action : plan.actions()) {
-        if (action instanceof PutBinding p) {
-          putBinding(p.binding());
+      List<PlanAction> actions = plan.actions();
+      for (int i = 0; i < actions.size(); i++) {
+        PlanAction action = actions.get(i);
+        if (action instanceof PutBinding) {
+          // A run of binding writes is one store call (one transaction in SQLite): a pass that
+          // requests 2,000 hosts makes one durable write, not 2,000. Each is still compare-and-set
+          // on its own version, and all are durable before any provider step (those come later).
+          int end = i;
+          List<HostBinding> run = new ArrayList<>();
+          while (end < actions.size() && actions.get(end) instanceof PutBinding p) {
+            run.add(p.binding());
+            end++;
+          }
+          List<Optional<HostBinding>> stored = store.putBindings(run);
+          for (int k = 0; k < run.size(); k++) {
+            putBinding(run.get(k), stored.get(k));
+          }
+          i = end - 1;
         } else if (action instanceof DeleteBinding d) {
           deleteBinding(d);
         } else if (action instanceof PutPool p) {
@@ -300,8 +315,7 @@ public final class Reconciler {
       return new PassResult(plan, conflicts, providerFailures, slurmFailures);
     }
 
-    private void putBinding(HostBinding b) {
-      Optional<HostBinding> stored = store.putBinding(b);
+    private void putBinding(HostBinding b, Optional<HostBinding> stored) {
       if (stored.isEmpty()) {
         conflict(b.host());
         return;

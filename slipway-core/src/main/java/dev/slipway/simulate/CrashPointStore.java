@@ -101,6 +101,13 @@ final class CrashPointStore implements StateStore {
     return delegate.putBinding(binding);
   }
 
+  /** One transaction in the store, so one durable step: the crash comes before the batch or after it. */
+  @Override
+  public List<Optional<HostBinding>> putBindings(List<HostBinding> bindings) {
+    write();
+    return delegate.putBindings(bindings);
+  }
+
   @Override
   public Optional<HostBinding> putBinding(HostBinding binding, Collection<HostEvent> events) {
     write();

@@ -101,6 +101,20 @@ public interface StateStore extends AutoCloseable {
    */
   Optional<HostBinding> putBinding(HostBinding binding);
 
+  /**
+   * {@link #putBinding} of each binding in order, each compare-and-set on its own version: one
+   * result per binding, empty where its compare failed (the others are still written). Stores with
+   * transactions write the batch in one transaction, so a reconcile pass that requests many hosts
+   * makes one durable write instead of one each; this default loops over {@link #putBinding}.
+   */
+  default List<Optional<HostBinding>> putBindings(List<HostBinding> bindings) {
+    List<Optional<HostBinding>> out = new java.util.ArrayList<>(bindings.size());
+    for (HostBinding b : bindings) {
+      out.add(putBinding(b));
+    }
+    return out;
+  }
+
   /** Deletes the binding if its stored version equals {@code expectedVersion}. */
   boolean deleteBinding(String host, long expectedVersion);
 

@@ -108,6 +108,14 @@ public final class InMemoryStateStore implements StateStore {
   }
 
   @Override
+  public synchronized List<Optional<HostBinding>> putBindings(List<HostBinding> batch) {
+    // Synchronized as a whole, like the one SQLite transaction: no reader sees half the batch.
+    List<Optional<HostBinding>> out = new ArrayList<>(batch.size());
+    batch.forEach(b -> out.add(putBinding(b)));
+    return out;
+  }
+
+  @Override
   public synchronized StateChanges changesSince(long since) {
     open();
     if (since <= 0 || since < wipedAt || since > changeSeq) {

@@ -265,6 +265,46 @@ public abstract class StateStoreContract {
   }
 
   @Test
+  void putBindings_writesEachOnItsOwnVersionAndRefusesOnlyTheStaleOnes() {
+    HostBinding existing = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    HostBinding stale = requested("gpu-0", "gpu", 5);
+    HostBinding fresh1 = requested("gpu-1", "gpu", 2);
+    HostBinding joined = withNode(existing, "node-0");
+    HostBinding fresh2 = requested("gpu-2", "gpu", 3);
+
+    java.util.List<Optional<HostBinding>> out = store.putBindings(List.of(stale, fresh1, joined, fresh2));
+
+    assertThat(out).hasSize(4);
+    assertThat(out.get(0)).isEmpty();
+    HostBinding s1 = out.get(1).orElseThrow();
+    HostBinding s2 = out.get(2).orElseThrow();
+    HostBinding s3 = out.get(3).orElseThrow();
+    assertThat(s1).isEqualTo(withVersion(fresh1, s1.version()));
+    assertThat(s2).isEqualTo(withVersion(joined, s2.version()));
+    assertThat(s2.version()).isNotEqualTo(existing.version());
+    assertThat(store.bindings()).containsOnlyKeys("gpu-0", "gpu-1", "gpu-2");
+    assertThat(store.binding("gpu-0")).contains(s2);
+    assertThat(store.binding("gpu-1")).contains(s1);
+    assertThat(store.binding("gpu-2")).contains(s3);
+    assertThat(store.putBindings(List.of())).isEmpty();
+  }
+
+  @Test
+  void putBindings_areSeenByChangesSinceLikeSingleWrites() {
+    StateChanges before = store.changesSince(0);
+    store.putBindings(List.of(requested("gpu-0", "gpu", 1), requested("gpu-1", "gpu", 2)));
+
+    StateChanges after = store.changesSince(before.sequence());
+
+    assertThat(after.bindings()).containsOnlyKeys("gpu-0", "gpu-1");
+    assertThat(after.bindings()).isEqualTo(store.bindings());
+    if (!after.complete()) {
+      assertThat(after.hosts()).containsExactlyInAnyOrder("gpu-0", "gpu-1");
+      assertThat(after.sequence()).isGreaterThan(before.sequence());
+    }
+  }
+
+  @Test
   void putBinding_withAVersionForAMissingBinding_fails() {
     assertThat(store.putBinding(withVersion(requested("gpu-0", "gpu", 1), 7))).isEmpty();
     assertThat(store.binding("gpu-0")).isEmpty();

@@ -27,6 +27,31 @@ class ReconcilerTest {
   }
 
   @Test
+  void pass_whenOneBindingOfTheBatchLosesItsCompareAndSet_writesTheOthersAndDropsOnlyThatHostsEvents() {
+    World w = new World(pool("gpu", 4));
+    w.resume("gpu-0", "gpu-1", "gpu-2");
+    java.util.concurrent.atomic.AtomicBoolean raced = new java.util.concurrent.atomic.AtomicBoolean();
+    // Another writer creates gpu-1's binding after the snapshot, just before the pass writes its batch.
+    StoreRace store = new StoreRace(w.store, () -> {
+      if (raced.compareAndSet(false, true)) {
+        w.store.putBinding(new HostBinding("gpu-1", "gpu", BindingPhase.FAILED, Optional.empty(), Optional.empty(), 0,
+            w.clock.instant(), Optional.empty(), 0));
+      }
+    });
+    Reconciler reconciler = new Reconciler(store, w.provider, w.slurm, w.topology, World.TIMINGS, w.clock, w.events::add, w.metrics);
+
+    Reconciler.PassResult result = reconciler.pass();
+
+    assertThat(raced).isTrue();
+    assertThat(result.conflicts()).isEqualTo(1);
+    assertThat(w.store.binding("gpu-0").map(HostBinding::phase)).contains(BindingPhase.REQUESTED);
+    assertThat(w.store.binding("gpu-2").map(HostBinding::phase)).contains(BindingPhase.REQUESTED);
+    assertThat(w.store.binding("gpu-1").map(HostBinding::phase)).contains(BindingPhase.FAILED);
+    assertThat(w.store.hostEvents("gpu-0", 10)).extracting(e -> e.kind()).contains("resume-requested");
+    assertThat(w.store.hostEvents("gpu-1", 10)).extracting(e -> e.kind()).doesNotContain("resume-requested");
+  }
+
+  @Test
   void resumeJoinRegisterSuspend_endToEnd_leavesNoNodeAndReportsLatencies() {
     World w = new World(pool("gpu", 4));
     w.resume("gpu-0", "gpu-1", "gpu-2");

@@ -18,6 +18,7 @@ import dev.slipway.spi.ProviderError;
 import dev.slipway.spi.ProviderException;
 import dev.slipway.spi.ProviderNode;
 import dev.slipway.spi.PoolTarget;
+import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -171,6 +172,22 @@ final class LeaderFence {
       @Override
       public Optional<HostBinding> putBinding(HostBinding binding) {
         return refused("binding of " + binding.host()) ? Optional.empty() : inner.putBinding(binding);
+      }
+
+      @Override
+      public List<Optional<HostBinding>> putBindings(List<HostBinding> bindings) {
+        if (refused(bindings.size() + " bindings")) {
+          List<Optional<HostBinding>> none = new java.util.ArrayList<>();
+          bindings.forEach(b -> none.add(Optional.empty()));
+          return none;
+        }
+        return inner.putBindings(bindings);
+      }
+
+      @Override
+      public StateChanges changesSince(long since) {
+        // A read: without this the reconciler behind the fence read everything every pass.
+        return inner.changesSince(since);
       }
 
       @Override

@@ -496,41 +496,76 @@ public final class SqliteStateStore implements StateStore {
             inWriteTransaction(
                 "put binding",
                 () -> {
-                  long stored = storedVersion("SELECT version FROM bindings WHERE host = ?", binding.host());
-                  if (stored != binding.version()) {
-                    return Optional.<HostBinding>empty();
+                  Optional<HostBinding> stored = writeBinding(binding);
+                  if (stored.isPresent()) {
+                    stampChanges(List.of(binding.host()));
+                    insertEvents(batch);
                   }
-                  long next = nextVersion();
-                  try (PreparedStatement p =
-                      connection.prepareStatement(
-                          "INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    p.setString(1, binding.host());
-                    p.setString(2, binding.poolId());
-                    p.setString(3, binding.phase().name());
-                    setOptional(p, 4, binding.nodeId());
-                    setOptional(p, 5, binding.address());
-                    p.setLong(6, binding.intentSeq());
-                    p.setLong(7, binding.since().toEpochMilli());
-                    setOptional(p, 8, binding.error().map(e -> e.errorClass().name()));
-                    setOptional(p, 9, binding.error().map(ProviderError::code));
-                    setOptional(p, 10, binding.error().map(ProviderError::message));
-                    p.setLong(11, next);
-                    p.executeUpdate();
-                  }
-                  stampChanges(List.of(binding.host()));
-                  insertEvents(batch);
-                  return Optional.of(
-                      new HostBinding(
-                          binding.host(),
-                          binding.poolId(),
-                          binding.phase(),
-                          binding.nodeId(),
-                          binding.address(),
-                          binding.intentSeq(),
-                          toMillisPrecision(binding.since()),
-                          binding.error(),
-                          next));
+                  return stored;
                 }));
+  }
+
+  /** One write transaction (one fsync) for the whole batch: a pass's new bindings cost one durable write, not one each. */
+  @Override
+  public List<Optional<HostBinding>> putBindings(List<HostBinding> bindings) {
+    List<HostBinding> batch = List.copyOf(bindings);
+    batch.forEach(b -> checkVersion(b.version()));
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    return locked(
+        () ->
+            inWriteTransaction(
+                "put bindings",
+                () -> {
+                  List<Optional<HostBinding>> out = new ArrayList<>(batch.size());
+                  List<String> written = new ArrayList<>();
+                  for (HostBinding b : batch) {
+                    Optional<HostBinding> stored = writeBinding(b);
+                    stored.ifPresent(s -> written.add(s.host()));
+                    out.add(stored);
+                  }
+                  if (!written.isEmpty()) {
+                    stampChanges(written);
+                  }
+                  return Collections.unmodifiableList(out);
+                }));
+  }
+
+  /** Inside a write transaction: the compare-and-set of one binding; the caller stamps the change. */
+  private Optional<HostBinding> writeBinding(HostBinding binding) throws SQLException {
+    long stored = storedVersion("SELECT version FROM bindings WHERE host = ?", binding.host());
+    if (stored != binding.version()) {
+      return Optional.empty();
+    }
+    long next = nextVersion();
+    try (PreparedStatement p =
+        connection.prepareStatement(
+            "INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      p.setString(1, binding.host());
+      p.setString(2, binding.poolId());
+      p.setString(3, binding.phase().name());
+      setOptional(p, 4, binding.nodeId());
+      setOptional(p, 5, binding.address());
+      p.setLong(6, binding.intentSeq());
+      p.setLong(7, binding.since().toEpochMilli());
+      setOptional(p, 8, binding.error().map(e -> e.errorClass().name()));
+      setOptional(p, 9, binding.error().map(ProviderError::code));
+      setOptional(p, 10, binding.error().map(ProviderError::message));
+      p.setLong(11, next);
+      p.executeUpdate();
+    }
+    return Optional.of(
+        new HostBinding(
+            binding.host(),
+            binding.poolId(),
+            binding.phase(),
+            binding.nodeId(),
+            binding.address(),
+            binding.intentSeq(),
+            toMillisPrecision(binding.since()),
+            binding.error(),
+            next));
   }
 
   @Override
