@@ -4,12 +4,8 @@ import dev.slipway.engine.SlurmHostState;
 import dev.slipway.engine.SlurmPort;
 import dev.slipway.engine.SlurmUpdate;
 import dev.slipway.model.ErrorClass;
-import dev.slipway.spi.BindingPhase;
 import dev.slipway.spi.HostBinding;
 import dev.slipway.spi.HostEvent;
-import dev.slipway.spi.HostIntent;
-import dev.slipway.spi.IntentRequest;
-import dev.slipway.spi.Lease;
 import dev.slipway.spi.NodePool;
 import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.PoolRecord;
@@ -18,10 +14,8 @@ import dev.slipway.spi.ProviderError;
 import dev.slipway.spi.ProviderException;
 import dev.slipway.spi.ProviderNode;
 import dev.slipway.spi.PoolTarget;
-import dev.slipway.spi.StateChanges;
+import dev.slipway.spi.ForwardingStateStore;
 import dev.slipway.spi.StateStore;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -138,103 +132,42 @@ final class LeaderFence {
   }
 
   StateStore store(StateStore inner) {
-    return new StateStore() {
-      @Override
-      public List<HostIntent> recordIntents(Collection<IntentRequest> requests, Instant at) {
-        return inner.recordIntents(requests, at);
-      }
-
-      @Override
-      public Map<String, HostIntent> intents() {
-        return inner.intents();
-      }
-
-      @Override
-      public Map<String, HostBinding> bindings() {
-        return inner.bindings();
-      }
-
-      @Override
-      public Optional<HostBinding> binding(String host) {
-        return inner.binding(host);
-      }
-
-      @Override
-      public List<HostBinding> bindings(String poolId, BindingPhase phase) {
-        return inner.bindings(poolId, phase);
-      }
-
-      @Override
-      public List<HostBinding> bindingsOfNode(String nodeId) {
-        return inner.bindingsOfNode(nodeId);
-      }
-
+    // Reads pass through (ForwardingStateStore forwards every method, defaults included, so the
+    // reconciler keeps the store's incremental reads); every binding, pool and event write is fenced.
+    return new ForwardingStateStore(inner) {
       @Override
       public Optional<HostBinding> putBinding(HostBinding binding) {
-        return refused("binding of " + binding.host()) ? Optional.empty() : inner.putBinding(binding);
+        return refused("binding of " + binding.host()) ? Optional.empty() : super.putBinding(binding);
+      }
+
+      @Override
+      public Optional<HostBinding> putBinding(HostBinding binding, Collection<HostEvent> events) {
+        return refused("binding of " + binding.host()) ? Optional.empty() : super.putBinding(binding, events);
       }
 
       @Override
       public List<Optional<HostBinding>> putBindings(List<HostBinding> bindings) {
         if (refused(bindings.size() + " bindings")) {
-          List<Optional<HostBinding>> none = new java.util.ArrayList<>();
-          bindings.forEach(b -> none.add(Optional.empty()));
-          return none;
+          return bindings.stream().map(b -> Optional.<HostBinding>empty()).toList();
         }
-        return inner.putBindings(bindings);
-      }
-
-      @Override
-      public StateChanges changesSince(long since) {
-        // A read: without this the reconciler behind the fence read everything every pass.
-        return inner.changesSince(since);
+        return super.putBindings(bindings);
       }
 
       @Override
       public boolean deleteBinding(String host, long expectedVersion) {
-        return !refused("release of " + host) && inner.deleteBinding(host, expectedVersion);
-      }
-
-      @Override
-      public Map<String, PoolRecord> pools() {
-        return inner.pools();
+        return !refused("release of " + host) && super.deleteBinding(host, expectedVersion);
       }
 
       @Override
       public Optional<PoolRecord> putPool(PoolRecord pool) {
-        return refused("pool record of " + pool.poolId()) ? Optional.empty() : inner.putPool(pool);
+        return refused("pool record of " + pool.poolId()) ? Optional.empty() : super.putPool(pool);
       }
 
       @Override
       public void appendEvents(Collection<HostEvent> events) {
         if (!refused(events.size() + " events")) {
-          inner.appendEvents(events);
+          super.appendEvents(events);
         }
-      }
-
-      @Override
-      public List<HostEvent> hostEvents(String host, int limit) {
-        return inner.hostEvents(host, limit);
-      }
-
-      @Override
-      public List<HostEvent> poolEvents(String poolId, int limit) {
-        return inner.poolEvents(poolId, limit);
-      }
-
-      @Override
-      public Optional<Lease> acquireLease(String name, String holder, Duration ttl, Instant now) {
-        return inner.acquireLease(name, holder, ttl, now);
-      }
-
-      @Override
-      public void releaseLease(String name, String holder) {
-        inner.releaseLease(name, holder);
-      }
-
-      @Override
-      public Optional<Lease> lease(String name) {
-        return inner.lease(name);
       }
 
       @Override

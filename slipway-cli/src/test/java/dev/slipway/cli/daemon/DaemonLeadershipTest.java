@@ -181,10 +181,11 @@ class DaemonLeadershipTest {
     StateStore shared = SqliteStateStore.open(dir.resolve("state.db"));
     open.add(shared);
     AtomicBoolean stolen = new AtomicBoolean();
-    // a's view of the store: as it reads intents for its pass, b takes the lease (a paused past its TTL)
+    // a's view of the store: as it reads intents for its pass (all of them, or what changed), b takes
+    // the lease (a paused past its TTL)
     StateStore seenByA = (StateStore) java.lang.reflect.Proxy.newProxyInstance(StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class},
         (proxy, method, args) -> {
-          if (method.getName().equals("intents") && stolen.compareAndSet(false, true) && shared.lease(LeaderLease.NAME).isPresent()) {
+          if ((method.getName().equals("intents") || method.getName().equals("changesSince")) && stolen.compareAndSet(false, true) && shared.lease(LeaderLease.NAME).isPresent()) {
             clock.advance(Duration.ofSeconds(16));
             shared.acquireLease(LeaderLease.NAME, "b", Duration.ofSeconds(15), clock.instant());
           }
