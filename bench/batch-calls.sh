@@ -3,9 +3,9 @@
 # azure-batch provider against the Batch emulator on a fake clock; N hosts over P pools arrive in
 # K hook calls 2 s apart (default 1,000 hosts, 10 pools, 20 calls), nodes boot in 80 s and join,
 # passes run on every call and every 15 s until every host is registered. Counts the REST calls by
-# operation at the emulator (the harness's own reads left out), checks one resize per pool per pass
-# and $select on every read, measures payload bytes with and without $select, and runs Batch
-# Shipyard's helper (ShipyardBaseline) on the same burst for the ratios, all in one JVM.
+# operation at the emulator (the harness's own reads left out), checks one resize per pool per pass,
+# $select on every read and one GET node per join (joins list no nodes), measures payload bytes with
+# and without $select, and runs Batch Shipyard's helper (ShipyardBaseline) on the same burst for the ratios, all in one JVM.
 # Usage: bench/batch-calls.sh            (about 1-2 min on 2 busy cores, build included)
 #        HOSTS=2000 POOLS=10 CALLS=20 bench/batch-calls.sh
 set -euo pipefail

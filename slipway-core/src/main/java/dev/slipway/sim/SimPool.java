@@ -98,6 +98,13 @@ public final class SimPool implements NodePool {
   }
 
   @Override
+  public Optional<ProviderNode> node(String nodeId) {
+    synchronized (sim) {
+      return sim.call(CallKind.NODE, faults, () -> Optional.ofNullable(nodes.get(nodeId)).map(this::view));
+    }
+  }
+
+  @Override
   public void resize(PoolTarget newTarget) {
     synchronized (sim) {
       sim.call(CallKind.RESIZE, faults, () -> {

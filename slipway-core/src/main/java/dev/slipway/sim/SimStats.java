@@ -16,7 +16,8 @@ public record SimStats(Map<CallKind, Map<CallOutcome, Long>> calls, Duration cal
     nodeEvents = Map.copyOf(nodeEvents);
   }
 
-  public enum CallKind { RESIZE, REMOVE, NODES, STATUS }
+  /** NODE is the lookup of one node ({@code NodePool.node}), NODES the pool's list. */
+  public enum CallKind { RESIZE, REMOVE, NODES, NODE, STATUS }
 
   public enum CallOutcome {
     OK,

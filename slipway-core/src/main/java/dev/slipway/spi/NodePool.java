@@ -2,6 +2,7 @@ package dev.slipway.spi;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One elastic pool of nodes (after cluster-autoscaler's NodeGroup). Desired and actual are
@@ -31,6 +32,15 @@ public interface NodePool {
   PoolStatus status();
 
   List<ProviderNode> nodes();
+
+  /**
+   * The pool's node of that id as {@link #nodes()} would list it, or empty when the pool does not
+   * list it. A node joining asks about itself only; a provider whose list is remote (Azure Batch)
+   * answers with one small read instead of the whole list. The default scans {@link #nodes()}.
+   */
+  default Optional<ProviderNode> node(String nodeId) {
+    return nodes().stream().filter(n -> n.id().equals(nodeId)).findFirst();
+  }
 
   void resize(PoolTarget target);
 

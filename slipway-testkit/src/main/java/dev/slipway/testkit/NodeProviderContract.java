@@ -135,6 +135,46 @@ public abstract class NodeProviderContract {
   }
 
   @Test
+  void node_ofEachListedNode_isThatNodeAsListed() {
+    pool.resize(new PoolTarget(2, 1));
+    List<ProviderNode> booting = pool.nodes();
+    assertThat(booting).allSatisfy(n -> assertThat(pool.node(n.id()))
+        .as("lookup of node %s while the pool grows", n.id())
+        .hasValueSatisfying(found -> {
+          assertThat(found.id()).isEqualTo(n.id());
+          assertThat(found.poolId()).isEqualTo(poolId());
+          assertThat(found.lowPriority()).isEqualTo(n.lowPriority());
+        }));
+
+    List<ProviderNode> nodes = settledNodes();
+
+    assertThat(nodes).hasSize(3);
+    assertThat(nodes).allSatisfy(n -> assertThat(pool.node(n.id())).as("lookup of settled node %s", n.id()).contains(n));
+  }
+
+  @Test
+  void node_ofAnIdThePoolDoesNotList_isEmpty() {
+    assertThat(pool.node("no-such-node")).as("lookup in an empty pool").isEmpty();
+    pool.resize(new PoolTarget(1, 0));
+    settledNodes();
+
+    assertThat(pool.node("no-such-node")).as("lookup of an unknown id").isEmpty();
+  }
+
+  @Test
+  void node_ofARemovedNode_isEmptyOnceItIsGone() {
+    pool.resize(new PoolTarget(2, 0));
+    List<ProviderNode> nodes = settledNodes();
+    String removed = nodes.get(0).id();
+
+    pool.remove(List.of(removed));
+    settledNodes();
+
+    assertThat(pool.node(removed)).isEmpty();
+    assertThat(pool.node(nodes.get(1).id())).map(ProviderNode::id).contains(nodes.get(1).id());
+  }
+
+  @Test
   void resize_toLessThanItHas_shrinksThePool() {
     pool.resize(new PoolTarget(3, 0));
     settledNodes();

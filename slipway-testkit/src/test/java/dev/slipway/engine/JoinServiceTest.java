@@ -188,6 +188,38 @@ class JoinServiceTest {
   }
 
   @Test
+  void join_looksUpOnlyItsOwnNode_andNeverListsThePool() {
+    List<ProviderNode> nodes = nodesFor("gpu", "gpu-0");
+    NodePool real = w.pools.get("gpu");
+    List<String> lookups = new java.util.ArrayList<>();
+    NodePool lookupOnly = new NodePool() {
+      @Override public String id() { return real.id(); }
+      @Override public int maxSize() { return real.maxSize(); }
+      @Override public dev.slipway.spi.PoolStatus status() { return real.status(); }
+      @Override public List<ProviderNode> nodes() { throw new AssertionError("a join listed the pool's nodes"); }
+      @Override public Optional<ProviderNode> node(String nodeId) {
+        lookups.add(nodeId);
+        return real.node(nodeId);
+      }
+      @Override public void resize(PoolTarget target) { throw new AssertionError("a join resized"); }
+      @Override public void remove(java.util.Collection<String> nodeIds) { throw new AssertionError("a join removed nodes"); }
+    };
+    NodeProvider provider = new NodeProvider() {
+      @Override public String name() { return "lookup-only"; }
+      @Override public List<NodePool> pools() { return List.of(lookupOnly); }
+    };
+    JoinService service = new JoinService(w.store, provider,
+        new JoinSettings(World.CLUSTER, w.tokens, List.of("c"), Secret.of("m"), List.of()), w.clock, e -> {});
+
+    JoinResult r = service.join(new JoinRequest(World.CLUSTER, "gpu", nodes.get(0).id(), w.tokens.get("gpu"), nodes.get(0).address().orElseThrow()));
+    JoinResult stranger = service.join(new JoinRequest(World.CLUSTER, "gpu", "not-a-node", w.tokens.get("gpu"), "10.0.0.1"));
+
+    assertThat(host(r)).isEqualTo("gpu-0");
+    assertRejected(stranger, Rejection.UNKNOWN_NODE);
+    assertThat(lookups).containsExactly(nodes.get(0).id(), "not-a-node");
+  }
+
+  @Test
   void sameSecret_comparesWholeValues() {
     assertThat(JoinService.sameSecret(Secret.of("abc"), Secret.of("abc"))).isTrue();
     assertThat(JoinService.sameSecret(Secret.of("abc"), Secret.of("abd"))).isFalse();

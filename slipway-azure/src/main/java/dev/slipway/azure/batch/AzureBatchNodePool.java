@@ -23,6 +23,7 @@ import java.util.Set;
  * Batch cannot know: the pool's configured maximum, and the 100-id limit checked before calling.
  */
 final class AzureBatchNodePool implements NodePool {
+  static final String NOT_LEAVING = "state ne '" + BatchNodeState.LEAVING_POOL.wireName() + "'";
   private final String id;
   private final int maxSize;
   private final BatchClient client;
@@ -58,11 +59,21 @@ final class AzureBatchNodePool implements NodePool {
   public List<ProviderNode> nodes() {
     List<ProviderNode> out = new ArrayList<>();
     for (BatchNodeInfo n : client.listNodes(id, Optional.empty())) {
-      // allocationTime is always set by Batch; the clock only covers a service that omits it.
-      out.add(new ProviderNode(n.id(), id, n.state().toProviderState(), !n.dedicated(), n.ipAddress(),
-          n.allocationTime().orElseGet(clock::instant), n.error()));
+      out.add(toProviderNode(n));
     }
     return out;
+  }
+
+  /** One {@code GET node} with the list's {@code $select}: a join reads its own node, not the pool's list. */
+  @Override
+  public Optional<ProviderNode> node(String nodeId) {
+    return client.findNode(id, nodeId).map(this::toProviderNode);
+  }
+
+  private ProviderNode toProviderNode(BatchNodeInfo n) {
+    // allocationTime is always set by Batch; the clock only covers a service that omits it.
+    return new ProviderNode(n.id(), id, n.state().toProviderState(), !n.dedicated(), n.ipAddress(),
+        n.allocationTime().orElseGet(clock::instant), n.error());
   }
 
   @Override
@@ -85,9 +96,10 @@ final class AzureBatchNodePool implements NodePool {
     }
     // Batch refuses the whole call (400 InvalidPropertyValue) if one id is not in the pool, but a
     // node that is already gone (removed, or never there) is exactly what the caller wants, so
-    // only listed nodes are sent; if none is listed there is nothing to do.
-    Set<String> listed = new HashSet<>();
-    client.listNodes(id, Optional.empty()).forEach(n -> listed.add(n.id()));
+    // only listed nodes are sent; if none is listed there is nothing to do. Nodes already leaving
+    // are ignored (NodePool's contract), so Batch leaves them out ($filter on state), and only ids
+    // come back ($select=id); Batch cannot filter node lists on id.
+    Set<String> listed = new HashSet<>(client.listNodeIds(id, Optional.of(NOT_LEAVING)));
     unique.retainAll(listed);
     if (unique.isEmpty()) return;
     client.removeNodes(id, unique, resizeTimeout);

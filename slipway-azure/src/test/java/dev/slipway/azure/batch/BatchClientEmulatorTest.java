@@ -337,6 +337,45 @@ class BatchClientEmulatorTest {
   }
 
   @Test
+  void findNode_readsOneNodeWithTheListsSelect_andIsEmptyForAnUnknownNode() {
+    client.addPool(spec("p", 3, 0));
+    clock.advance(BOOT);
+    BatchNodeInfo listed = client.listNodes("p", Optional.empty()).get(1);
+    int before = emulator.requests().size();
+
+    Optional<BatchNodeInfo> found = client.findNode("p", listed.id());
+    Optional<BatchNodeInfo> unknown = client.findNode("p", "tvm-0_99-20261126t100000z");
+
+    assertThat(found).contains(listed);
+    assertThat(unknown).isEmpty();
+    List<BatchEmulator.RecordedRequest> reads = emulator.requests().subList(before, emulator.requests().size());
+    assertThat(reads).extracting(BatchEmulator.RecordedRequest::path)
+        .containsExactly("/pools/p/nodes/" + listed.id(), "/pools/p/nodes/tvm-0_99-20261126t100000z");
+    assertThat(reads).allSatisfy(r -> assertThat(r.query()).containsEntry("$select", BatchClient.NODE_SELECT));
+  }
+
+  @Test
+  void findNode_inAMissingPool_isAPoolNotFoundError() {
+    assertThatThrownBy(() -> client.findNode("nope", "tvm-1")).isInstanceOfSatisfying(BatchServiceException.class,
+        e -> assertThat(e.error().code()).isEqualTo("PoolNotFound"));
+  }
+
+  @Test
+  void listNodeIds_withStateFilter_returnsOnlyIdsOfMatchingNodes() {
+    client.addPool(spec("p", 3, 0));
+    clock.advance(BOOT);
+    List<String> all = client.listNodeIds("p", Optional.empty());
+    client.removeNodes("p", List.of(all.get(0)), Duration.ofMinutes(15));
+
+    List<String> staying = client.listNodeIds("p", Optional.of("state ne 'leavingpool'"));
+
+    assertThat(all).hasSize(3);
+    assertThat(staying).containsExactlyElementsOf(all.subList(1, 3));
+    assertThat(emulator.requests()).filteredOn(r -> r.path().equals("/pools/p/nodes"))
+        .allSatisfy(r -> assertThat(r.query()).containsEntry("$select", "id"));
+  }
+
+  @Test
   void deletePool_drainsItsNodesAndThenThePoolIsGone() {
     client.addPool(spec("p", 2, 0));
     clock.advance(BOOT);

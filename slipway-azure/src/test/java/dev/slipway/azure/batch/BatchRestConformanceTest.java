@@ -183,6 +183,7 @@ class BatchRestConformanceTest {
       client.getPool("p");
       client.listNodes("p", Optional.of("state eq 'idle'"));
       client.listPoolNodeCounts(Optional.of("p"));
+      client.findNode("p", client.listNodeIds("p", Optional.of("state ne 'leavingpool'")).get(0));
       client.removeNodes("p", List.of(client.listNodes("p", Optional.empty()).get(0).id()), Duration.ofMinutes(5));
       client.stopResize("p");
       client.deletePool("q");
@@ -204,7 +205,7 @@ class BatchRestConformanceTest {
         }
       }
       assertThat(covered).contains("Pools_CreatePool", "Pools_UpdatePool", "Pools_ResizePool", "Pools_RemoveNodes",
-          "Pools_StopPoolResize", "Pools_DeletePool", "Pools_GetPool", "Nodes_ListNodes", "Pools_ListPoolNodeCounts");
+          "Pools_StopPoolResize", "Pools_DeletePool", "Pools_GetPool", "Nodes_ListNodes", "Nodes_GetNode", "Pools_ListPoolNodeCounts");
     }
   }
 
@@ -244,6 +245,14 @@ class BatchRestConformanceTest {
           assertThat(nodes.get(i).ipAddress()).contains(n.path("ipAddress").asText());
         }
       }
+      case "Nodes_GetNode" -> {
+        BatchNodeInfo node = client.findNode(poolId, params.path("nodeId").asText()).orElseThrow();
+        assertThat(node.id()).isEqualTo(body.path("id").asText());
+        assertThat(node.state().wireName()).isEqualTo(body.path("state").asText());
+        assertThat(node.dedicated()).isEqualTo(body.path("isDedicated").asBoolean());
+        assertThat(node.ipAddress()).contains(body.path("ipAddress").asText());
+        assertThat(http.requests.get(0).getUrl().getPath()).isEqualTo("/pools/" + poolId + "/nodes/" + params.path("nodeId").asText());
+      }
       case "Pools_ListPoolNodeCounts" -> {
         List<BatchPoolNodeCounts> counts = client.listPoolNodeCounts(Optional.empty());
         assertThat(counts).hasSize(body.path("value").size());
@@ -270,7 +279,7 @@ class BatchRestConformanceTest {
         client.removeNodes(poolId, ids, Duration.ofMinutes(5));
       }
       default -> {
-        return; // Nodes_GetNode and Pools_ListPools: the client has no such call
+        return; // Pools_ListPools: the client has no such call
       }
     }
     assertThat(http.requests).isNotEmpty();

@@ -100,6 +100,17 @@ public final class NetnsPool implements NodePool {
     }
   }
 
+  /**
+   * The node from the pool's map alone. Unlike {@link #nodes()} this does not list the host's
+   * namespaces (one {@code ip} process per call): a lookup answers a join, which comes from inside
+   * the node's namespace, and the reconciler's next listing still marks a node whose namespace
+   * vanished.
+   */
+  @Override
+  public synchronized Optional<ProviderNode> node(String nodeId) {
+    return Optional.ofNullable(nodes.get(nodeId)).map(n -> n.view(provider.network().subnet().address(n.hostOffset)));
+  }
+
   @Override
   public void resize(PoolTarget newTarget) {
     List<NetnsNode> created = new ArrayList<>();

@@ -389,7 +389,11 @@ public final class BatchEmulator implements AutoCloseable {
       if (seg.size() == 4) {
         Node n = pool.nodes.get(seg.get(3));
         if (n == null) throw new BatchFailure(404, "NodeNotFound", "The specified node does not exist.");
-        return Reply.json(200, select(nodeJson(pool, n), query));
+        // Batch's GetNode answers with ETag and Last-Modified like GetPool; a node changes when its state does.
+        ObjectNode full = nodeJson(pool, n);
+        return Reply.json(200, select(full, query))
+            .header("ETag", "0x" + Integer.toHexString(full.toString().hashCode()).toUpperCase(Locale.ROOT))
+            .header("Last-Modified", rfc1123(n.status.since()));
       }
     }
     throw notFound();

@@ -98,6 +98,28 @@ class BatchEmulatorTest {
   }
 
   @Test
+  void getNode_selectsProperties_andAMissingNodeIsNodeNotFound() throws Exception {
+    send("POST", "/pools?" + api(), "{\"id\":\"p\",\"vmSize\":\"standard_d2s_v5\",\"targetDedicatedNodes\":1}", clock.instant(), true);
+    String id = JSON.readTree(send("GET", "/pools/p/nodes?" + api() + "&$select=id", null, clock.instant(), true).body())
+        .path("value").path(0).path("id").asText();
+
+    HttpResponse<String> node = send("GET", "/pools/p/nodes/" + id + "?" + api() + "&$select=id,state,ipAddress", null, clock.instant(), true);
+    HttpResponse<String> missing = send("GET", "/pools/p/nodes/tvm-1_9-20261126t100000z?" + api(), null, clock.instant(), true);
+    HttpResponse<String> noPool = send("GET", "/pools/q/nodes/" + id + "?" + api(), null, clock.instant(), true);
+
+    assertThat(node.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(node.body()).properties()).extracting(Map.Entry::getKey).containsExactly("id", "state", "ipAddress");
+    assertThat(node.headers().firstValue("ETag")).isPresent();
+    assertThat(node.headers().firstValue("Last-Modified")).isPresent();
+    assertThat(missing.statusCode()).isEqualTo(404);
+    JsonNode error = JSON.readTree(missing.body());
+    assertThat(error.path("code").asText()).isEqualTo("NodeNotFound");
+    assertThat(error.path("message").path("value").asText()).startsWith("The specified node does not exist.");
+    assertThat(noPool.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(noPool.body()).path("code").asText()).isEqualTo("PoolNotFound");
+  }
+
+  @Test
   void createPool_validatesIdTargetsAndResizeTimeout() throws Exception {
     assertThat(send("POST", "/pools?" + api(), "{\"vmSize\":\"x\",\"targetDedicatedNodes\":1}", clock.instant(), true).statusCode()).isEqualTo(400);
     assertThat(send("POST", "/pools?" + api(), "{\"id\":\"bad id\",\"vmSize\":\"x\",\"targetDedicatedNodes\":1}", clock.instant(), true).statusCode()).isEqualTo(400);
