@@ -3,6 +3,7 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.slipway.config.Backend;
+import dev.slipway.cli.daemon.JoinSecrets;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.slurm.ProcessCommandRunner;
 import dev.slipway.local.provision.LocalProvisioner;
@@ -93,7 +94,7 @@ public final class ClusterCommand implements Runnable {
     dev.slipway.spi.Provisioner anyProvisioner(dev.slipway.azure.arm.ArmProvisioner.DestroyOptions destroy) {
       ClusterConfig config = configOptions.load().config();
       if (config.slipway().backend() == Backend.AZURE) {
-        return AzureClusters.provisioner(config, AzureClusters.settings(config, image, srunPortRange), destroy);
+        return AzureClusters.provisioner(config, azureSettings(config), destroy, jarUrl(), makesVms());
       }
       return ClusterCommand.provisioner(config, new LocalControlPlane(configOptions));
     }
@@ -105,14 +106,60 @@ public final class ClusterCommand implements Runnable {
     @Option(names = "--srun-port-range", paramLabel = "LOW-HIGH", description = "azure: Slurm's SrunPortRange, opened on login nodes to the cluster's subnets.")
     Optional<String> srunPortRange = Optional.empty();
 
+    dev.slipway.azure.arm.ArmSettings azureSettings(ClusterConfig config) {
+      return AzureClusters.settings(config, image, srunPortRange, storageClusterId());
+    }
+
+    /** create and orchestrate: the fs.yaml storage cluster made with the cluster. */
+    Optional<String> storageClusterId() {
+      return Optional.empty();
+    }
+
+    Optional<String> jarUrl() {
+      return Optional.empty();
+    }
+
+    /** Whether the command writes VMs (and so renders their cloud-init, making the cluster's secrets). */
+    boolean makesVms() {
+      return false;
+    }
+
     PrintWriter out() {
       return spec.commandLine().getOut();
     }
   }
 
+  /** Options of the commands that make VMs on azure. */
+  abstract static class Making extends Base {
+    @Option(names = "--storage-cluster-id", paramLabel = "ID", description = {
+        "azure: also make fs.yaml's storage cluster ID as one NFS server VM with managed data disks;",
+        "the shared data volume of that id mounts it."})
+    Optional<String> storageClusterId = Optional.empty();
+
+    @Option(names = "--slipway-jar-url", paramLabel = "URL", description = {
+        "azure: where the controllers download the slipway jar (default: environment " + AzureClusters.JAR_URL_ENV + ",",
+        "which keeps a SAS URL off the command line)."})
+    Optional<String> jarUrl = Optional.empty();
+
+    @Override
+    Optional<String> storageClusterId() {
+      return storageClusterId;
+    }
+
+    @Override
+    Optional<String> jarUrl() {
+      return jarUrl;
+    }
+
+    @Override
+    boolean makesVms() {
+      return true;
+    }
+  }
+
   @Command(name = "create", description = {"Create and start the cluster. local: a failure removes what was made;",
       "azure: a failure stops, and create again continues where it stopped."})
-  static final class Create extends Base {
+  static final class Create extends Making {
     @Option(names = "--dry-run", description = "azure: print the ARM plan (every resource and role assignment) without calling Azure.")
     boolean dryRun;
 
@@ -126,10 +173,22 @@ public final class ClusterCommand implements Runnable {
         if (config.slipway().backend() != Backend.AZURE) {
           throw new UsageException("--dry-run prints an ARM plan: it needs slipway.backend: azure");
         }
-        dev.slipway.azure.arm.ArmPlan plan = AzureClusters.plan(config, AzureClusters.settings(config, image, srunPortRange));
-        out().println(output.equals("json") ? plan.toJson() : planText(plan));
+        dev.slipway.azure.arm.ArmPlan plan = AzureClusters.plan(config, azureSettings(config));
+        // The custom data holds the munge key and join tokens: only its size and hash are shown.
+        Map<String, String> customData = Map.of();
+        Optional<String> renderProblem = Optional.empty();
+        try {
+          customData = AzureClusters.fingerprints(plan, AzureClusters.userData(config, plan, jarUrl(), AzureClusters.Secrets.PREVIEW));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          renderProblem = Optional.of("custom data cannot be rendered: " + e.getMessage());
+        }
+        out().println(output.equals("json") ? plan.toJson(customData) : planText(plan, customData));
+        renderProblem.ifPresent(p -> out().println(output.equals("json") ? "" : "  problem: " + p));
         out().flush();
-        return plan.problems().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_CONFIG;
+        if (renderProblem.isPresent() && output.equals("json")) {
+          spec.commandLine().getErr().println(renderProblem.get());
+        }
+        return plan.problems().isEmpty() && renderProblem.isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_CONFIG;
       }
       anyProvisioner().create(progress(out()));
       return ExitCodes.OK;
@@ -138,11 +197,16 @@ public final class ClusterCommand implements Runnable {
 
   /** The plan as lines: one per resource and per role assignment, then notes and problems. */
   static String planText(dev.slipway.azure.arm.ArmPlan plan) {
+    return planText(plan, Map.of());
+  }
+
+  static String planText(dev.slipway.azure.arm.ArmPlan plan, Map<String, String> customData) {
     StringBuilder b = new StringBuilder("cluster " + plan.clusterId() + " in subscription " + plan.subscriptionId() + ", "
         + plan.location() + ", resource group " + plan.resourceGroup() + "\n");
     for (dev.slipway.azure.arm.ArmResource r : plan.resources()) {
       b.append(String.format("  %-14s %-45s %s%n", r.onExisting().label(), r.kind().type(), r.name()));
     }
+    customData.forEach((vm, f) -> b.append(String.format("  %-14s %s: %s%n", "custom data", vm, f)));
     for (dev.slipway.azure.arm.RoleGrant g : plan.roleAssignments()) {
       b.append(String.format("  %-14s %s for %s on %s%n", "role", g.roleName(), g.vmName(), g.scope()));
     }
@@ -152,16 +216,23 @@ public final class ClusterCommand implements Runnable {
   }
 
   @Command(name = "orchestrate", description = "Create the cluster and wait until sinfo answers on the login node.")
-  static final class Orchestrate extends Base {
+  static final class Orchestrate extends Making {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for sinfo (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds = 120;
 
+    /** How Batch is reached; tests give the emulator's clients. */
+    PoolCommand.BatchAccess batch = PoolCommand.BatchAccess.fromCredentials();
+
     @Override
     public Integer call() throws Exception {
-      if (configOptions.load().config().slipway().backend() == Backend.AZURE) {
-        // The VMs set Slurm up at first boot; from here there is no sinfo to ask.
-        anyProvisioner().create(progress(out()));
-        out().println("ARM resources are in place; watch the VMs with 'slipway cluster status'");
+      ClusterConfig config = configOptions.load().config();
+      if (config.slipway().backend() == Backend.AZURE) {
+        // The VMs set Slurm up at first boot; the pools follow, empty, for Slurm's power saving to grow.
+        JoinSecrets secrets = JoinSecrets.loadOrCreate(ClusterHome.of(config).secrets(), poolIds(config), new java.security.SecureRandom());
+        dev.slipway.azure.pools.ClusterOrchestration.run(anyProvisioner(), config, batch.clients(config),
+            id -> secrets.joinTokens().get(id), java.time.InstantSource.system(), progress(out()));
+        out().println("ARM resources and Batch pools are in place; the VMs finish their setup at first boot"
+            + " ('slipway cluster status' shows Slurm once the primary controller answers)");
         return ExitCodes.OK;
       }
       LocalProvisioner p = provisioner();
@@ -176,6 +247,12 @@ public final class ClusterCommand implements Runnable {
       out().println("sinfo answers on the login node; the cluster is ready");
       return ExitCodes.OK;
     }
+  }
+
+  private static List<String> poolIds(ClusterConfig config) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    config.slurm().options().elasticPartitions().forEach(part -> part.pools().forEach(pool -> ids.add(pool.id())));
+    return List.copyOf(ids);
   }
 
   @Command(name = "status", description = "Controllers, login nodes, partitions, pools and hosts.")
@@ -197,6 +274,9 @@ public final class ClusterCommand implements Runnable {
       do {
         ClusterStatus s = p.status();
         out().println(output == Format.json ? json(s) : text(s));
+        if (output == Format.text && p instanceof dev.slipway.azure.arm.ArmProvisioner arm) {
+          arm.slurmProblem().ifPresent(problem -> out().println("  slurm: " + problem));
+        }
         out().flush();
         if (watch) {
           Thread.sleep(2000);
@@ -303,10 +383,28 @@ public final class ClusterCommand implements Runnable {
     @Option(names = "--delete-virtual-network", description = "azure: also delete the virtual networks this cluster created.")
     boolean deleteVirtualNetwork;
 
+    @Option(names = "--delete-data-disks", description = "azure: also delete the storage cluster's data disks (the shared volume's data).")
+    boolean deleteDataDisks;
+
+    @Option(names = "--keep-pools", description = "azure: keep this cluster's Batch pools (by default they are deleted, with their nodes).")
+    boolean keepPools;
+
+    /** How Batch is reached; tests give the emulator's clients. */
+    PoolCommand.BatchAccess batch = PoolCommand.BatchAccess.fromCredentials();
+
     @Override
     public Integer call() throws Exception {
-      anyProvisioner(new dev.slipway.azure.arm.ArmProvisioner.DestroyOptions(deleteResourceGroup, deleteVirtualNetwork))
-          .destroy(progress(out()));
+      ClusterConfig config = configOptions.load().config();
+      dev.slipway.spi.Provisioner p = anyProvisioner(
+          new dev.slipway.azure.arm.ArmProvisioner.DestroyOptions(deleteResourceGroup, deleteVirtualNetwork, deleteDataDisks));
+      if (config.slipway().backend() == Backend.AZURE && !keepPools) {
+        // Pools first: their nodes run jobs against the controllers that go next.
+        for (var pool : dev.slipway.azure.pools.ClusterPools.deleteAll(config, batch.clients(config))) {
+          out().println("      pool " + pool.poolId() + " in " + pool.accountUrl() + " is being deleted with its nodes");
+        }
+        out().flush();
+      }
+      p.destroy(progress(out()));
       return ExitCodes.OK;
     }
   }

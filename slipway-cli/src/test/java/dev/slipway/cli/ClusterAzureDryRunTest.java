@@ -38,6 +38,54 @@ class ClusterAzureDryRunTest {
     assertThat(out.toString()).contains("\"offer\" : \"0001-com-ubuntu-server-jammy\"").contains("60001-63000");
   }
 
+  /** The azure fixture with its cluster home (secrets, generated keys) under {@code home}. */
+  private Path fixtureWithHome(Path dir, Path home) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    try (var files = java.nio.file.Files.list(AZURE)) {
+      for (Path f : files.toList()) {
+        java.nio.file.Files.copy(f, dir.resolve(f.getFileName().toString()));
+      }
+    }
+    java.nio.file.Files.writeString(dir.resolve("slurm.yaml"), java.nio.file.Files.readString(dir.resolve("slurm.yaml"))
+        + "  local:\n    state_dir: " + home + "\n");
+    return dir;
+  }
+
+  @Test
+  void dryRun_showsEachVmsCustomDataAsSizeAndHash_neverTheMungeKeyOrJoinTokens(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path home = tmp.resolve("home");
+    Path dir = fixtureWithHome(tmp.resolve("conf"), home);
+    var secrets = dev.slipway.cli.daemon.JoinSecrets.loadOrCreate(home.resolve("secrets"), java.util.List.of("cpupool", "gpupool"),
+        new java.security.SecureRandom());
+
+    int code = run("cluster", "create", "-c", dir.toString(), "--dry-run", "--storage-cluster-id", "nfs");
+
+    assertThat(code).as(out + "\n" + err).isZero();
+    String text = out.toString();
+    for (String vm : java.util.List.of("hpc-controller-vm000", "hpc-controller-vm001", "hpc-gateway-vm002", "hpc-nfs-vm000")) {
+      assertThat(text).containsPattern("custom data +" + vm + ": \\d+ bytes, sha256 [0-9a-f]{64}");
+    }
+    assertThat(text).doesNotContain(secrets.mungeKey().reveal()).doesNotContain("#cloud-config")
+        .doesNotContain(secrets.joinTokens().get("cpupool").reveal());
+
+    out.getBuffer().setLength(0);
+    assertThat(run("cluster", "create", "-c", dir.toString(), "--dry-run", "--storage-cluster-id", "nfs", "-o", "json")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("resources").findValuesAsText("custom_data")).hasSize(4).allSatisfy(c -> assertThat(c).contains("bytes, sha256"));
+    assertThat(out.toString()).doesNotContain(secrets.mungeKey().reveal()).doesNotContain(secrets.joinTokens().get("gpupool").reveal());
+  }
+
+  @Test
+  void dryRun_beforeTheFirstCreate_writesNoSecrets(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path home = tmp.resolve("home");
+    Path dir = fixtureWithHome(tmp.resolve("conf"), home);
+
+    assertThat(run("cluster", "create", "-c", dir.toString(), "--dry-run")).as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("custom data");
+    assertThat(home.resolve("secrets")).doesNotExist();
+  }
+
   @Test
   void dryRun_onALocalBackendConfiguration_isAUsageError() {
     assertThat(run("cluster", "create", "-c", RICH.toString(), "--dry-run")).isEqualTo(ExitCodes.USAGE);

@@ -20,6 +20,7 @@ import java.util.TreeSet;
  *
  * @param resourceGroups the groups destroy searches for this cluster's tag (the cluster's, and
  *     those of its virtual networks)
+ * @param fileServer the storage cluster's NFS server when the plan makes one ({@code --storage-cluster-id})
  */
 public record ArmPlan(
     String clusterId,
@@ -30,7 +31,8 @@ public record ArmPlan(
     List<ArmResource> resources,
     List<RoleGrant> roleAssignments,
     List<String> notes,
-    List<ConfigProblem> problems) {
+    List<ConfigProblem> problems,
+    Optional<PlannedFileServer> fileServer) {
   /** The tag every created resource carries; destroy finds resources by it and by nothing else. */
   public static final String CLUSTER_TAG = "slipway-cluster";
 
@@ -42,6 +44,12 @@ public record ArmPlan(
     roleAssignments = List.copyOf(roleAssignments);
     notes = List.copyOf(notes);
     problems = List.copyOf(problems);
+    java.util.Objects.requireNonNull(fileServer, "fileServer");
+  }
+
+  /** Storage cluster id to its servers' private addresses, for the cluster VMs' mounts. */
+  public Map<String, List<String>> fileServers() {
+    return fileServer.map(f -> Map.of(f.storageClusterId(), List.of(f.privateAddress()))).orElse(Map.of());
   }
 
   public List<ArmResource> vms() {
@@ -56,8 +64,17 @@ public record ArmPlan(
     return resources.stream().filter(r -> r.kind() == kind && r.name().equals(name)).findFirst();
   }
 
-  /** The plan as {@code --dry-run --output json} prints it. */
+  /** The plan as JSON, without custom data. */
   public String toJson() {
+    return toJson(Map.of());
+  }
+
+  /**
+   * The plan as {@code --dry-run --output json} prints it.
+   *
+   * @param customData VM name to what may be shown of its custom data (a size and hash: the text holds secrets)
+   */
+  public String toJson(Map<String, String> customData) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("cluster_id", clusterId);
     root.put("subscription_id", subscriptionId);
@@ -76,7 +93,7 @@ public record ArmPlan(
       r.vm().ifPresent(vm -> {
         m.put("role", vm.role().label());
         m.put("ssh_public_key", vm.sshKey().describe());
-        m.put("custom_data", "from the user data source for " + vm.role().label() + " " + vm.index());
+        m.put("custom_data", customData.getOrDefault(r.name(), "from the user data source for " + vm.role().label() + " " + vm.index()));
       });
       m.put("body", r.body());
       list.add(m);

@@ -86,11 +86,15 @@ public final class ArmPlanner {
 
     Network controllerNet = network(VmRole.CONTROLLER, config.slurm().controller());
     Network loginNet = network(VmRole.LOGIN, config.slurm().login());
-    addNetworks(resources, groups, List.of(controllerNet, loginNet));
+    Optional<StorageSpec> storage = settings.storageClusterId().flatMap(this::storageSpec);
+    List<Network> nets = new ArrayList<>(List.of(controllerNet, loginNet));
+    storage.ifPresent(st -> nets.add(st.net()));
+    addNetworks(resources, groups, nets);
 
     List<String> clusterPrefixes = clusterSubnetPrefixes(controllerNet, loginNet);
     addNsg(resources, VmRole.CONTROLLER, config.slurm().controller(), clusterPrefixes);
     addNsg(resources, VmRole.LOGIN, config.slurm().login(), clusterPrefixes);
+    storage.ifPresent(st -> addStorageNsg(resources, st, clusterPrefixes));
 
     List<PlannedVm> vms = new ArrayList<>();
     int offset = 0;
@@ -106,7 +110,12 @@ public final class ArmPlanner {
         resources.add(publicIp(vm));
       }
     }
-    for (VmRole role : VmRole.values()) {
+    storage.filter(StorageSpec::publicIp).ifPresent(st -> resources.add(new ArmResource(ResourceKind.PUBLIC_IP,
+        id(resourceGroup, ResourceKind.PUBLIC_IP, st.prefix() + "-pip000"), st.prefix() + "-pip000", resourceGroup, OnExisting.FAIL,
+        ordered("location", location, "tags", tags("storage"), "sku", ordered("name", "Standard", "tier", "Regional"),
+            "properties", ordered("publicIPAllocationMethod", "Static", "publicIPAddressVersion", "IPv4", "idleTimeoutInMinutes", 30,
+                "dnsSettings", ordered("domainNameLabel", (st.prefix() + "000").toLowerCase(Locale.ROOT)))), Optional.empty())));
+    for (VmRole role : List.of(VmRole.CONTROLLER, VmRole.LOGIN)) {
       if (group(role).vmCount() > 1) {
         resources.add(new ArmResource(ResourceKind.AVAILABILITY_SET, id(resourceGroup, ResourceKind.AVAILABILITY_SET, availabilitySetName(role)),
             availabilitySetName(role), resourceGroup, OnExisting.FAIL, ordered(
@@ -114,12 +123,15 @@ public final class ArmPlanner {
                 "properties", ordered("platformFaultDomainCount", 2, "platformUpdateDomainCount", 5)), Optional.empty()));
       }
     }
+    storage.ifPresent(st -> addStorageDisks(resources, st));
     for (PlannedVm vm : vms) {
       resources.add(nic(vm, vm.role() == VmRole.CONTROLLER ? controllerNet : loginNet));
     }
+    storage.ifPresent(st -> resources.add(storageNic(st)));
     List<RoleGrant> grants = new ArrayList<>();
     List<String> batchScopes = batchAccountScopes();
     Optional<String> storageScope = storageAccountScope();
+    logShare(storageScope).ifPresent(resources::add);
     for (PlannedVm vm : vms) {
       ArmResource r = vmResource(vm);
       resources.add(r);
@@ -136,7 +148,11 @@ public final class ArmPlanner {
         });
       }
     }
-    for (VmRole role : VmRole.values()) {
+    Optional<PlannedFileServer> fileServer = storage.map(st -> {
+      resources.add(storageVm(st));
+      return st.fileServer(storagePrefixes);
+    });
+    for (VmRole role : List.of(VmRole.CONTROLLER, VmRole.LOGIN)) {
       if (group(role).publicIp().enabled() && !group(role).publicIp().isStatic()) {
         notes.add(role.label() + ": public_ip.static is false, but Standard public IPs (the only SKU Azure still offers) are always static");
       }
@@ -144,7 +160,7 @@ public final class ArmPlanner {
     notes.add("login VMs get no managed identity and no role assignment");
     notes.add("OS disks are deleted with their VM (deleteOption: Delete); subnets and role assignments take no tags, so destroy "
         + "finds role assignments by their names and leaves subnets to --delete-virtual-network");
-    return new ArmPlan(clusterId, subscription, location, resourceGroup, ArmPlan.distinct(groups), resources, grants, notes, problems);
+    return new ArmPlan(clusterId, subscription, location, resourceGroup, ArmPlan.distinct(groups), resources, grants, notes, problems, fileServer);
   }
 
   // ------------------------------------------------------------------ network
@@ -157,8 +173,10 @@ public final class ArmPlanner {
   private record SubnetPlan(String resourceGroup, String vnet, String name, String prefix, boolean existingOk) {}
 
   private Network network(VmRole role, NodeGroupSpec g) {
-    String key = "slurm." + role.label() + ".virtual_network";
-    Optional<VirtualNetworkSpec> spec = g.virtualNetwork();
+    return network(role, g.virtualNetwork(), "slurm." + role.label() + ".virtual_network");
+  }
+
+  private Network network(VmRole role, Optional<VirtualNetworkSpec> spec, String key) {
     if (spec.isEmpty()) {
       problem(slurmFile(), key, "the azure backend needs a virtual network for " + role.label() + " VMs", "name and subnet, or arm_subnet_id");
       String placeholder = id(resourceGroup, ResourceKind.SUBNET, "<vnet>/<subnet>");
@@ -453,6 +471,33 @@ public final class ArmPlanner {
     }
   }
 
+  /**
+   * Batch Shipyard's share for Slurm logs ({@code <storage_entity_prefix>slurm}), made when
+   * credentials.yaml gives the state storage account's key: mounting Azure Files with SMB needs
+   * the key on the VMs, so without one the logs stay on the VMs.
+   */
+  public static Optional<String> logShareName(ClusterConfig config) {
+    Optional<Credentials.StorageCredentials> storage = config.slurm().storageAccountSettings()
+        .flatMap(a -> config.credentials().map(c -> c.storage().get(a)));
+    if (storage.flatMap(Credentials.StorageCredentials::accountKey).isEmpty() || storage.flatMap(Credentials.StorageCredentials::account).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(config.global().map(g -> g.storageEntityPrefix()).orElse("shipyard") + "slurm");
+  }
+
+  private Optional<ArmResource> logShare(Optional<String> scope) {
+    Optional<String> share = logShareName(config);
+    if (share.isEmpty() || scope.isEmpty()) {
+      return Optional.empty();
+    }
+    String sid = scope.get() + "/fileServices/default/shares/" + share.get();
+    String account = scope.get().substring(scope.get().lastIndexOf('/') + 1);
+    String rg = scope.get().split("/")[4];
+    notes.add("the Azure Files share " + share.get() + " (power-save logs) is used if it exists and never removed by destroy");
+    return Optional.of(new ArmResource(ResourceKind.FILE_SHARE, sid, account + "/default/" + share.get(), rg, OnExisting.USE,
+        ordered("properties", ordered("shareQuota", 100)), Optional.empty()));
+  }
+
   private Optional<String> storageAccountScope() {
     Optional<String> alias = config.slurm().storageAccountSettings();
     if (alias.isEmpty()) {
@@ -470,6 +515,238 @@ public final class ArmPlanner {
     }
     String rg = storage.flatMap(Credentials.StorageCredentials::resourceGroup).orElse(resourceGroup);
     return Optional.of(id(rg, "Microsoft.Storage/storageAccounts", account.get()));
+  }
+
+  // ------------------------------------------------------------------ storage cluster (fs.yaml)
+
+  /** What the plan uses of one fs.yaml storage cluster. */
+  private record StorageSpec(String id, String prefix, String vmSize, String adminUsername, SshKeySource sshKey, boolean publicIp,
+      Network net, String address, String diskSku, int diskSizeGb, List<String> disks, String filesystem, int raidLevel,
+      String mountpoint, Map<String, List<String>> serverOptions, List<String> sshSources, List<String> nfsSources) {
+    String vmName() {
+      return prefix + "-vm000";
+    }
+
+    PlannedFileServer fileServer(List<String> clusterPrefixes) {
+      List<String> exports = new ArrayList<>();
+      for (Map.Entry<String, List<String>> e : serverOptions.entrySet()) {
+        // '*' is narrowed to the cluster's subnets: the NSG should not be the only thing between the share and the network.
+        List<String> clients = e.getKey().equals("*") && !clusterPrefixes.equals(List.of("VirtualNetwork")) ? clusterPrefixes : List.of(e.getKey());
+        for (String c : clients) {
+          exports.add(mountpoint + " " + c + "(" + String.join(",", e.getValue()) + ")");
+        }
+      }
+      List<Integer> luns = new ArrayList<>();
+      for (int i = 0; i < disks.size(); i++) {
+        luns.add(i);
+      }
+      return new PlannedFileServer(id, vmName(), address, mountpoint, luns, filesystem, raidLevel, exports);
+    }
+  }
+
+  private List<String> storagePrefixes = List.of();
+
+  /** Reads the storage cluster {@code id} of fs.yaml; every gap becomes a problem (and no storage resources). */
+  private Optional<StorageSpec> storageSpec(String id) {
+    Optional<Path> fsFile = config.sources().fs();
+    String key = "remote_fs.storage_clusters." + id;
+    if (fsFile.isEmpty()) {
+      problem(Optional.of(Path.of("fs.yaml")), "remote_fs", "--storage-cluster-id " + id + " needs fs.yaml", "fs.yaml next to slurm.yaml");
+      return Optional.empty();
+    }
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(fsFile.get().toFile()).path("remote_fs");
+    } catch (java.io.IOException e) {
+      problem(fsFile.map(Path::getFileName), "remote_fs", "cannot read " + fsFile.get() + ": " + e.getMessage(), "a readable fs.yaml");
+      return Optional.empty();
+    }
+    Optional<Path> file = fsFile.map(Path::getFileName);
+    com.fasterxml.jackson.databind.JsonNode sc = root.path("storage_clusters").path(id);
+    if (sc.isMissingNode()) {
+      problem(file, key, "fs.yaml has no storage cluster '" + id + "'", "one of remote_fs.storage_clusters");
+      return Optional.empty();
+    }
+    int before = problems.size();
+    String type = sc.path("file_server").path("type").asText("");
+    if (!type.equals("nfs")) {
+      problem(file, key + ".file_server.type", "'" + type + "': Slipway makes single-VM NFS servers only", "nfs");
+    }
+    if (sc.path("vm_count").asInt(1) != 1) {
+      problem(file, key + ".vm_count", "an NFS storage cluster is one VM, not " + sc.path("vm_count").asInt(), "1");
+    }
+    String prefix = sc.path("hostname_prefix").asText(id);
+    String mountpoint = sc.path("file_server").path("mountpoint").asText("");
+    if (!mountpoint.startsWith("/")) {
+      problem(file, key + ".file_server.mountpoint", "no absolute mountpoint", "a path such as /shared");
+    }
+    com.fasterxml.jackson.databind.JsonNode vn = sc.path("virtual_network");
+    Optional<String> subnetPrefix = optText(vn.path("subnet").path("address_prefix"));
+    Optional<VirtualNetworkSpec> vnet = vn.isMissingNode() ? Optional.empty() : Optional.of(new VirtualNetworkSpec(optText(vn.path("name")),
+        optText(vn.path("resource_group")).or(() -> optText(root.path("resource_group"))), vn.path("existing_ok").asBoolean(false),
+        optText(vn.path("address_space")), optText(vn.path("subnet").path("name")), subnetPrefix, optText(vn.path("arm_subnet_id"))));
+    Network net = network(VmRole.STORAGE, vnet, key + ".virtual_network");
+    String address = subnetPrefix.flatMap(ArmPlanner::firstUsableAddress).orElseGet(() -> {
+      problem(file, key + ".virtual_network.subnet.address_prefix", "the NFS server needs a known subnet prefix for its fixed address",
+          "an IPv4 prefix such as 10.0.1.0/24 (arm_subnet_id is not enough)");
+      return "<address>";
+    });
+    com.fasterxml.jackson.databind.JsonNode disk0 = sc.path("vm_disk_map").path("0");
+    List<String> disks = new ArrayList<>();
+    disk0.path("disk_array").forEach(d -> disks.add(d.asText()));
+    if (disks.isEmpty()) {
+      problem(file, key + ".vm_disk_map.0.disk_array", "the NFS server has no data disks", "names from remote_fs.managed_disks.disk_names");
+    }
+    Set<String> declared = new LinkedHashSet<>();
+    root.path("managed_disks").path("disk_names").forEach(d -> declared.add(d.asText()));
+    for (String d : disks) {
+      if (!declared.contains(d)) {
+        problem(file, key + ".vm_disk_map.0.disk_array", "disk '" + d + "' is not in remote_fs.managed_disks.disk_names", String.join(", ", declared));
+      }
+    }
+    String filesystem = disk0.path("filesystem").asText("ext4");
+    if (!List.of("btrfs", "ext4", "xfs").contains(filesystem)) {
+      problem(file, key + ".vm_disk_map.0.filesystem", "'" + filesystem + "' is not a file system Slipway formats", "btrfs, ext4 or xfs");
+    }
+    int raid = disk0.path("raid_level").asInt(disks.size() > 1 ? 0 : -1);
+    if (disks.size() > 1 && raid != 0) {
+      problem(file, key + ".vm_disk_map.0.raid_level", "raid level " + raid + " for " + disks.size() + " disks", "0");
+    }
+    String sku = switch (root.path("managed_disks").path("sku").asText("premium_lrs").toLowerCase(Locale.ROOT)) {
+      case "standard_lrs" -> "Standard_LRS";
+      case "standardssd_lrs" -> "StandardSSD_LRS";
+      case "premium_lrs" -> "Premium_LRS";
+      default -> {
+        problem(file, "remote_fs.managed_disks.sku", "unknown disk sku", "premium_lrs, standardssd_lrs or standard_lrs");
+        yield "Premium_LRS";
+      }
+    };
+    int sizeGb = root.path("managed_disks").path("disk_size_gb").asInt(0);
+    if (sizeGb <= 0) {
+      problem(file, "remote_fs.managed_disks.disk_size_gb", "no disk size", "a size in GiB such as 1023");
+    }
+    Map<String, List<String>> options = new LinkedHashMap<>();
+    sc.path("file_server").path("server_options").path("nfs").fields().forEachRemaining(e -> {
+      List<String> o = new ArrayList<>();
+      e.getValue().forEach(x -> o.add(x.asText()));
+      options.put(e.getKey(), o);
+    });
+    if (options.isEmpty()) {
+      options.put("*", List.of("rw", "sync", "no_root_squash", "no_subtree_check"));
+    }
+    com.fasterxml.jackson.databind.JsonNode ssh = sc.path("ssh");
+    String user = ssh.path("username").asText("shipyard");
+    Path base = config.sources().baseDir();
+    SshKeySource key2 = optText(ssh.path("ssh_public_key_data")).map(SshKeySource::data)
+        .or(() -> optText(ssh.path("ssh_public_key")).map(k -> SshKeySource.file(base.resolve(k), Optional.empty())))
+        .orElseGet(() -> SshKeySource.generated(settings.clusterDir().resolve("ssh").resolve("id_rsa_slipway_storage")));
+    if (problems.size() > before) {
+      return Optional.empty();
+    }
+    notes.add("storage cluster " + id + ": NFS server " + prefix + "-vm000 at " + address + " exporting " + mountpoint
+        + "; its data disks are kept by destroy unless --delete-data-disks");
+    return Optional.of(new StorageSpec(id, prefix, sc.path("vm_size").asText("STANDARD_D2S_V5"), user, key2,
+        sc.path("public_ip").path("enabled").asBoolean(false), net, address, sku, sizeGb, disks, filesystem, raid, mountpoint, options,
+        validSources(sc.path("network_security").path("ssh")), validSources(sc.path("network_security").path("nfs"))));
+  }
+
+  private static Optional<String> optText(com.fasterxml.jackson.databind.JsonNode n) {
+    return n.isMissingNode() || n.isNull() || n.asText().isBlank() ? Optional.empty() : Optional.of(n.asText());
+  }
+
+  /** Address prefixes from fs.yaml, without the recipe's {@code <...>} placeholders. */
+  private static List<String> validSources(com.fasterxml.jackson.databind.JsonNode list) {
+    List<String> out = new ArrayList<>();
+    list.forEach(n -> {
+      if (!n.asText().contains("<") && !n.asText().isBlank()) {
+        out.add(n.asText());
+      }
+    });
+    return out;
+  }
+
+  /** Azure keeps the first four addresses of a subnet; the fifth is the first a NIC may have. */
+  static Optional<String> firstUsableAddress(String cidr) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\d+)/(\\d+)").matcher(cidr.strip());
+    if (!m.matches() || Integer.parseInt(m.group(5)) > 29) {
+      return Optional.empty();
+    }
+    long ip = 0;
+    for (int i = 1; i <= 4; i++) {
+      ip = (ip << 8) | Integer.parseInt(m.group(i));
+    }
+    int bits = Integer.parseInt(m.group(5));
+    long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
+    long a = (ip & mask) + 4;
+    return Optional.of(((a >> 24) & 255) + "." + ((a >> 16) & 255) + "." + ((a >> 8) & 255) + "." + (a & 255));
+  }
+
+  private void addStorageNsg(List<ArmResource> resources, StorageSpec st, List<String> clusterPrefixes) {
+    List<Object> rules = new ArrayList<>();
+    if (!st.sshSources().isEmpty()) {
+      rules.add(rule("ssh", 100, "Tcp", "22", st.sshSources()));
+    }
+    Set<String> nfs = new LinkedHashSet<>(clusterPrefixes);
+    nfs.addAll(st.nfsSources());
+    rules.add(rule("nfs", 1000, "Tcp", "2049", List.copyOf(nfs)));
+    String name = st.prefix() + "-nsg";
+    resources.add(new ArmResource(ResourceKind.NETWORK_SECURITY_GROUP, id(resourceGroup, ResourceKind.NETWORK_SECURITY_GROUP, name), name,
+        resourceGroup, OnExisting.FAIL, ordered("location", location, "tags", tags("storage"), "properties", ordered("securityRules", rules)),
+        Optional.empty()));
+    storagePrefixes = clusterPrefixes;
+  }
+
+  private void addStorageDisks(List<ArmResource> resources, StorageSpec st) {
+    for (String d : st.disks()) {
+      resources.add(new ArmResource(ResourceKind.DISK, id(resourceGroup, ResourceKind.DISK, d), d, resourceGroup, OnExisting.FAIL,
+          ordered("location", location, "tags", tags("storage"), "sku", ordered("name", st.diskSku()),
+              "properties", ordered("creationData", ordered("createOption", "Empty"), "diskSizeGB", st.diskSizeGb())), Optional.empty()));
+    }
+  }
+
+  private ArmResource storageNic(StorageSpec st) {
+    String name = st.prefix() + "-ni000";
+    Map<String, Object> ip = new LinkedHashMap<>();
+    ip.put("primary", true);
+    // Static: the cluster's VMs mount this address, written into their cloud-init before the NIC exists.
+    ip.put("privateIPAllocationMethod", "Static");
+    ip.put("privateIPAddress", st.address());
+    ip.put("subnet", ordered("id", st.net().subnetId()));
+    if (st.publicIp()) {
+      ip.put("publicIPAddress", ordered("id", id(resourceGroup, ResourceKind.PUBLIC_IP, st.prefix() + "-pip000")));
+    }
+    Map<String, Object> props = ordered("enableAcceleratedNetworking", false,
+        "networkSecurityGroup", ordered("id", id(resourceGroup, ResourceKind.NETWORK_SECURITY_GROUP, st.prefix() + "-nsg")),
+        "ipConfigurations", List.of(ordered("name", "ipconfig1", "properties", ip)));
+    return new ArmResource(ResourceKind.NETWORK_INTERFACE, id(resourceGroup, ResourceKind.NETWORK_INTERFACE, name), name, resourceGroup,
+        OnExisting.FAIL, ordered("location", location, "tags", tags("storage"), "properties", props), Optional.empty());
+  }
+
+  private ArmResource storageVm(StorageSpec st) {
+    ImageReference image = settings.image();
+    List<Object> dataDisks = new ArrayList<>();
+    for (int i = 0; i < st.disks().size(); i++) {
+      dataDisks.add(ordered("lun", i, "name", st.disks().get(i), "createOption", "Attach", "caching", "None",
+          "managedDisk", ordered("id", id(resourceGroup, ResourceKind.DISK, st.disks().get(i))), "deleteOption", "Detach"));
+    }
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put("hardwareProfile", ordered("vmSize", azureVmSize(st.vmSize())));
+    props.put("storageProfile", ordered(
+        "imageReference", ordered("publisher", image.publisher(), "offer", image.offer(), "sku", image.sku(), "version", image.version()),
+        "osDisk", ordered("name", st.vmName() + "-osdisk", "createOption", "FromImage", "caching", "ReadWrite",
+            "managedDisk", ordered("storageAccountType", "StandardSSD_LRS"), "deleteOption", "Delete"),
+        "dataDisks", dataDisks));
+    props.put("osProfile", ordered("computerName", st.vmName(), "adminUsername", st.adminUsername(),
+        "linuxConfiguration", ordered("disablePasswordAuthentication", true, "provisionVMAgent", true,
+            "ssh", ordered("publicKeys", List.of(ordered("path", "/home/" + st.adminUsername() + "/.ssh/authorized_keys"))))));
+    props.put("networkProfile", ordered("networkInterfaces", List.of(ordered(
+        "id", id(resourceGroup, ResourceKind.NETWORK_INTERFACE, st.prefix() + "-ni000"),
+        "properties", ordered("primary", true, "deleteOption", "Detach")))));
+    props.put("diagnosticsProfile", ordered("bootDiagnostics", ordered("enabled", true)));
+    // No identity: the file server calls no Azure API.
+    Map<String, Object> body = ordered("location", location, "tags", tags("storage"), "properties", props);
+    return new ArmResource(ResourceKind.VIRTUAL_MACHINE, id(resourceGroup, ResourceKind.VIRTUAL_MACHINE, st.vmName()), st.vmName(),
+        resourceGroup, OnExisting.FAIL, body, Optional.of(new PlannedVm(VmRole.STORAGE, 0, 0, st.adminUsername(), st.sshKey())));
   }
 
   // ------------------------------------------------------------------ names

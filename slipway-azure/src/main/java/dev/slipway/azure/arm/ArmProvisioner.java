@@ -1,6 +1,7 @@
 package dev.slipway.azure.arm;
 
 import dev.slipway.config.ConfigException;
+import dev.slipway.slurm.CommandRunner;
 import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
@@ -41,8 +42,12 @@ import java.util.function.Supplier;
  */
 public final class ArmProvisioner implements Provisioner {
   /** What destroy may remove beyond the tagged VMs, NICs, IPs, NSGs and availability sets. */
-  public record DestroyOptions(boolean deleteResourceGroup, boolean deleteVirtualNetwork) {
-    public static final DestroyOptions DEFAULT = new DestroyOptions(false, false);
+  public record DestroyOptions(boolean deleteResourceGroup, boolean deleteVirtualNetwork, boolean deleteDataDisks) {
+    public static final DestroyOptions DEFAULT = new DestroyOptions(false, false, false);
+
+    public DestroyOptions(boolean deleteResourceGroup, boolean deleteVirtualNetwork) {
+      this(deleteResourceGroup, deleteVirtualNetwork, false);
+    }
   }
 
   /** Order of removal: what refers to something goes before it. */
@@ -56,6 +61,9 @@ public final class ArmProvisioner implements Provisioner {
   private final InstantSource clock;
   private final Supplier<Optional<NodeProvider>> pools;
   private final DestroyOptions destroyOptions;
+  private ControllerShell shell = ControllerShell.NONE;
+  private List<dev.slipway.config.ElasticPartition> elastic = List.of();
+  private Optional<String> slurmProblem = Optional.empty();
   private ArmGateway connected;
 
   /**
@@ -74,6 +82,21 @@ public final class ArmProvisioner implements Provisioner {
 
   public ArmPlan plan() {
     return plan;
+  }
+
+  /**
+   * How {@link #status()} reaches Slurm on the primary controller, and the elastic partitions its
+   * hosts are counted in.
+   */
+  public ArmProvisioner withControllerShell(ControllerShell shell, List<dev.slipway.config.ElasticPartition> partitions) {
+    this.shell = shell;
+    this.elastic = List.copyOf(partitions);
+    return this;
+  }
+
+  /** Why the last {@link #status()} has no Slurm state, in one line; empty when Slurm answered. */
+  public Optional<String> slurmProblem() {
+    return slurmProblem;
   }
 
   private ArmGateway arm() {
@@ -234,13 +257,47 @@ public final class ArmProvisioner implements Provisioner {
       Optional<String> power = arm.powerState(plan.resourceGroup(), vm.name());
       present += power.isPresent() ? 1 : 0;
       running += power.filter("running"::equals).isPresent() ? 1 : 0;
+      VmRole role = vm.vm().orElseThrow().role();
+      if (role == VmRole.STORAGE) {
+        continue;
+      }
       String address = power.isEmpty() ? "-" : address(arm, vm).orElse("-");
       ClusterStatus.Machine m = new ClusterStatus.Machine(vm.name(), address, power.orElse("absent"), Optional.empty());
-      (vm.vm().orElseThrow().role() == VmRole.CONTROLLER ? controllers : logins).add(m);
+      (role == VmRole.CONTROLLER ? controllers : logins).add(m);
     }
     int total = plan.vms().size();
     String phase = present == 0 ? "absent" : running == total ? "running" : running == 0 && present == total ? "suspended" : "partial";
-    return new ClusterStatus(plan.clusterId(), phase, controllers, logins, partitions(), List.of(), false);
+    List<ClusterStatus.Partition> batchPools = partitions();
+    Optional<ClusterStatus.Machine> primary = controllers.stream().findFirst();
+    if (primary.isEmpty() || !primary.get().state().equals("running") || primary.get().address().equals("-")) {
+      slurmProblem = Optional.of("the primary controller is not running; Slurm state unknown");
+      return new ClusterStatus(plan.clusterId(), phase, controllers, logins, batchPools, List.of(), false);
+    }
+    String address = primary.get().address();
+    CommandRunner.Result ping = shell.run(address, List.of("scontrol", "ping"), SLURM_QUERY_TIMEOUT);
+    CommandRunner.Result sinfo = ping.ok() || !ping.stdout().isBlank()
+        ? shell.run(address, List.of("sinfo", "-h", "-N", "-o", "%N|%P|%t"), SLURM_QUERY_TIMEOUT) : ping;
+    if (!sinfo.ok()) {
+      slurmProblem = Optional.of("Slurm on " + primary.get().name() + " (" + address + ") did not answer: " + firstLine(sinfo));
+      return new ClusterStatus(plan.clusterId(), phase, controllers, logins, batchPools, List.of(), false);
+    }
+    slurmProblem = Optional.empty();
+    Map<String, String> pingStates = SlurmStatus.pingStates(ping.stdout());
+    List<ClusterStatus.Machine> withSlurm = new ArrayList<>();
+    for (ClusterStatus.Machine m : controllers) {
+      withSlurm.add(new ClusterStatus.Machine(m.name(), m.address(),
+          m.state() + Optional.ofNullable(pingStates.get(m.name())).map(p -> ", " + p).orElse(""), m.pid()));
+    }
+    List<ClusterStatus.Host> hosts = SlurmStatus.hosts(sinfo.stdout(), elastic);
+    return new ClusterStatus(plan.clusterId(), phase, withSlurm, logins, SlurmStatus.partitions(elastic, hosts, batchPools), hosts, true);
+  }
+
+  private static final java.time.Duration SLURM_QUERY_TIMEOUT = java.time.Duration.ofSeconds(20);
+
+  private static String firstLine(CommandRunner.Result r) {
+    String text = r.stderr().isBlank() ? r.stdout() : r.stderr();
+    String line = text.strip().lines().findFirst().orElse("");
+    return line.isEmpty() ? "exit code " + r.exitCode() : line;
   }
 
   /** The public address if the VM has one, else its private one. */
@@ -304,6 +361,8 @@ public final class ArmProvisioner implements Provisioner {
       Optional<ResourceKind> kind = ResourceKind.ofType(o.type());
       if (kind.isEmpty() || !DELETE_ORDER.contains(kind.get())) {
         kept.add(o.id() + " (type " + o.type() + " is not one slipway makes)");
+      } else if (kind.get() == ResourceKind.DISK && !destroyOptions.deleteDataDisks()) {
+        kept.add(o.id() + " (a data disk of the storage cluster; --delete-data-disks removes it)");
       } else if (kind.get() == ResourceKind.VIRTUAL_NETWORK && !destroyOptions.deleteVirtualNetwork()) {
         kept.add(o.id() + " (a virtual network; --delete-virtual-network removes it)");
       } else {
@@ -367,6 +426,7 @@ public final class ArmProvisioner implements Provisioner {
       case NETWORK_INTERFACE: return "network interface";
       case VIRTUAL_MACHINE: return "VM";
       case DISK: return "disk";
+      case FILE_SHARE: return "file share";
       default: return "role assignment";
     }
   }

@@ -13,13 +13,16 @@ import java.util.regex.Pattern;
  *     sets one: login nodes then accept step I/O from compute nodes on it
  * @param clusterDir where generated SSH keys are written (mode 0600) when a node group configures
  *     neither a key nor {@code generated_file_export_path}
+ * @param storageClusterId a storage cluster of fs.yaml to make as a single NFS server VM with
+ *     managed data disks (Batch Shipyard's {@code fs cluster add}), or empty
  */
-public record ArmSettings(ImageReference image, Optional<String> srunPortRange, Path clusterDir) {
+public record ArmSettings(ImageReference image, Optional<String> srunPortRange, Path clusterDir, Optional<String> storageClusterId) {
   private static final Pattern PORT_RANGE = Pattern.compile("(\\d{1,5})-(\\d{1,5})");
 
   public ArmSettings {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(clusterDir, "clusterDir");
+    Objects.requireNonNull(storageClusterId, "storageClusterId");
     srunPortRange.ifPresent(r -> {
       var m = PORT_RANGE.matcher(r);
       if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(2)) > 65535
@@ -29,15 +32,23 @@ public record ArmSettings(ImageReference image, Optional<String> srunPortRange, 
     });
   }
 
+  public ArmSettings(ImageReference image, Optional<String> srunPortRange, Path clusterDir) {
+    this(image, srunPortRange, clusterDir, Optional.empty());
+  }
+
   public static ArmSettings defaults(Path clusterDir) {
     return new ArmSettings(ImageReference.UBUNTU_24_04, Optional.empty(), clusterDir);
   }
 
   public ArmSettings withImage(ImageReference image) {
-    return new ArmSettings(image, srunPortRange, clusterDir);
+    return new ArmSettings(image, srunPortRange, clusterDir, storageClusterId);
   }
 
   public ArmSettings withSrunPortRange(String range) {
-    return new ArmSettings(image, Optional.of(range), clusterDir);
+    return new ArmSettings(image, Optional.of(range), clusterDir, storageClusterId);
+  }
+
+  public ArmSettings withStorageCluster(String id) {
+    return new ArmSettings(image, srunPortRange, clusterDir, Optional.of(id));
   }
 }

@@ -19,6 +19,8 @@ public enum ResourceKind {
   VIRTUAL_MACHINE("Microsoft.Compute/virtualMachines", ResourceKind.COMPUTE_API),
   /** Never created by a plan (OS disks come with their VM) but removed if tagged with the cluster. */
   DISK("Microsoft.Compute/disks", "2024-03-02"),
+  /** The Azure Files share for power-save logs; takes no tags, so destroy never removes it (logs outlive the cluster). */
+  FILE_SHARE("Microsoft.Storage/storageAccounts/fileServices/shares", "2023-05-01"),
   ROLE_ASSIGNMENT("Microsoft.Authorization/roleAssignments", "2022-04-01");
 
   static final String NETWORK_API = "2024-05-01";

@@ -2,10 +2,15 @@ package dev.slipway.azure.arm;
 
 import java.util.Locale;
 
-/** What a cluster VM is for: a Slurm controller (slurmctld, the daemon) or a login node. */
+/**
+ * What a cluster VM is for: a Slurm controller (slurmctld, the daemon), a login node, or the NFS
+ * server of a storage cluster made with {@code --storage-cluster-id}.
+ */
 public enum VmRole {
   CONTROLLER("controller"),
-  LOGIN("gateway");
+  LOGIN("gateway"),
+  /** Named from fs.yaml's {@code hostname_prefix}, not from this word. */
+  STORAGE("storage");
 
   private final String namePart;
 

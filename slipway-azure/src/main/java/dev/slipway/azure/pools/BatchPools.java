@@ -27,7 +27,7 @@ import java.util.TreeMap;
  */
 public final class BatchPools {
   /** What {@link #ensure} did. */
-  public enum Outcome { CREATED, ALREADY_PRESENT }
+  public enum Outcome { CREATED, ALREADY_PRESENT, START_TASK_UPDATED, DELETED }
 
   private final BatchClient client;
   private final String clusterId;
@@ -68,6 +68,44 @@ public final class BatchPools {
       }
       throw e;
     }
+  }
+
+  /**
+   * As {@link #ensure}, and a pool this cluster already has gets the template's start task (a
+   * PATCH that changes nothing else): nodes that join later run this build's join script and
+   * reach the controllers as they are now. Nodes already in the pool keep their old start task
+   * until they are reimaged or replaced.
+   */
+  public Outcome ensureWithStartTask(BatchPoolSpec spec) {
+    Outcome o = ensure(spec);
+    if (o == Outcome.ALREADY_PRESENT && spec.startTask().isPresent()) {
+      client.updateStartTask(spec.id(), spec.startTask().get());
+      return Outcome.START_TASK_UPDATED;
+    }
+    return o;
+  }
+
+  /**
+   * Deletes every pool of this account whose metadata names this cluster (configured or not:
+   * a pool dropped from slurm.yaml is still this cluster's). Pools of other clusters are never
+   * touched, whatever their id.
+   *
+   * @return the ids of the pools deleted, in id order
+   */
+  public List<String> deleteOwned() {
+    List<String> deleted = new ArrayList<>();
+    for (BatchPoolListing l : client.listPools()) {
+      if (PoolOwnership.ownedBy(l.metadata(), clusterId)) {
+        try {
+          client.deletePool(l.pool().id());
+          deleted.add(l.pool().id());
+        } catch (BatchServiceException e) {
+          if (e.status() != 404) throw e;
+        }
+      }
+    }
+    deleted.sort(null);
+    return deleted;
   }
 
   /**

@@ -77,6 +77,69 @@ public final class ClusterPools {
    * @throws PoolNotOwnedException when a pool id is taken by a pool this cluster did not create
    */
   public static List<EnsuredPool> ensureAll(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens) {
+    return ensureAll(config, clients, joinTokens, false);
+  }
+
+  /**
+   * {@link #ensureAll(ClusterConfig, Function, Function)} for {@code cluster orchestrate}: pools
+   * that exist already (this cluster's) also get the current start task, so nodes joining them
+   * use this build's join script and the controllers' current addresses.
+   */
+  public static List<EnsuredPool> orchestrate(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens) {
+    return ensureAll(config, clients, joinTokens, true);
+  }
+
+  /**
+   * Deletes this cluster's pools (by metadata, {@link PoolOwnership}) in every Batch account the
+   * configuration names, for {@code cluster destroy}.
+   *
+   * @return the pools deleted, each with {@link BatchPools.Outcome#DELETED}
+   */
+  public static List<EnsuredPool> deleteAll(ClusterConfig config, Function<URI, BatchClient> clients) {
+    java.util.Set<URI> accounts = new java.util.LinkedHashSet<>();
+    for (ElasticPool p : elasticPools(config)) {
+      try {
+        accounts.add(accountUrl(config, p.id()));
+      } catch (ConfigException e) {
+        // a pool without an account cannot have been created; nothing to delete there
+      }
+    }
+    List<EnsuredPool> out = new ArrayList<>();
+    for (URI account : accounts) {
+      for (String id : new BatchPools(clients.apply(account), config.slurm().clusterId()).deleteOwned()) {
+        out.add(new EnsuredPool(id, account, BatchPools.Outcome.DELETED));
+      }
+    }
+    return out;
+  }
+
+  private static List<EnsuredPool> ensureAll(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens,
+      boolean patchStartTask) {
+    Templates t = templates(config, joinTokens);
+    Map<String, BatchPoolSpec> templates = t.specs();
+    Map<String, URI> accounts = t.accounts();
+    Map<URI, BatchClient> byAccount = new HashMap<>();
+    List<EnsuredPool> out = new ArrayList<>();
+    for (Map.Entry<String, BatchPoolSpec> e : templates.entrySet()) {
+      URI account = accounts.get(e.getKey());
+      BatchPools pools = new BatchPools(byAccount.computeIfAbsent(account, clients), config.slurm().clusterId());
+      out.add(new EnsuredPool(e.getKey(), account, patchStartTask ? pools.ensureWithStartTask(e.getValue()) : pools.ensure(e.getValue())));
+    }
+    return out;
+  }
+
+  private record Templates(Map<String, BatchPoolSpec> specs, Map<String, URI> accounts) {}
+
+  /**
+   * Builds every pool's template as {@link #ensureAll} would, creating nothing.
+   *
+   * @throws ConfigException listing every pool that cannot become a Batch pool
+   */
+  public static void check(ClusterConfig config, Function<String, Secret> joinTokens) {
+    templates(config, joinTokens);
+  }
+
+  private static Templates templates(ClusterConfig config, Function<String, Secret> joinTokens) {
     Map<String, PoolSpec> wanted = new LinkedHashMap<>();
     for (ElasticPool p : elasticPools(config)) {
       PoolSpec spec = config.poolSpecs().get(p.id());
@@ -95,14 +158,7 @@ public final class ClusterPools {
       }
     }
     if (!problems.isEmpty()) throw new ConfigException(problems);
-    Map<URI, BatchClient> byAccount = new HashMap<>();
-    List<EnsuredPool> out = new ArrayList<>();
-    for (Map.Entry<String, BatchPoolSpec> e : templates.entrySet()) {
-      URI account = accounts.get(e.getKey());
-      BatchPools pools = new BatchPools(byAccount.computeIfAbsent(account, clients), config.slurm().clusterId());
-      out.add(new EnsuredPool(e.getKey(), account, pools.ensure(e.getValue())));
-    }
-    return out;
+    return new Templates(templates, accounts);
   }
 
   private static List<ElasticPool> elasticPools(ClusterConfig config) {

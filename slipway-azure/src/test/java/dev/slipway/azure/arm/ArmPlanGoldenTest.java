@@ -19,15 +19,21 @@ class ArmPlanGoldenTest {
   private static final Path GOLDEN = Path.of("src/test/resources/arm/golden");
 
   @ParameterizedTest
-  @ValueSource(strings = {"recipe-slurm-nfs", "template", "rich", "azure"})
-  void plan_ofFixture_matchesGolden(String fixture) throws IOException {
+  @ValueSource(strings = {"recipe-slurm-nfs", "template", "rich", "azure", "azure+storage-nfs", "recipe-slurm-nfs+storage-nfs"})
+  void plan_ofFixture_matchesGolden(String name) throws IOException {
+    // "<fixture>+storage-<id>": the plan of create --storage-cluster-id <id>
+    String fixture = name.split("\\+")[0];
     ClusterConfig config = ArmFixtures.load(fixture);
     ArmSettings settings = ArmFixtures.settings(config.slurm().clusterId());
     if (fixture.equals("azure")) {
       settings = settings.withSrunPortRange("60001-63000");
     }
+    if (name.contains("+storage-")) {
+      settings = settings.withStorageCluster(name.substring(name.indexOf("+storage-") + "+storage-".length()));
+    }
+    String fixtureName = name;
     String json = ArmPlanner.plan(config, settings).toJson() + "\n";
-    Path golden = GOLDEN.resolve(fixture + ".json");
+    Path golden = GOLDEN.resolve(fixtureName + ".json");
     if (Boolean.getBoolean("slipway.updateGolden")) {
       Files.createDirectories(GOLDEN);
       Files.writeString(golden, json, StandardCharsets.UTF_8);
