@@ -15,7 +15,7 @@ work=$(mktemp -d /tmp/slipway-bench-elastic.XXXXXX)
 chmod 755 "$work"
 jar=$work/slipway.jar
 id=be$(printf '%04x' $((RANDOM % 65536)))
-subnet=10.220.$((RANDOM % 256)).0/24
+subnet=${SUBNET:-10.220.$((RANDOM % 256)).0/24}
 port=$((20000 + RANDOM % 20000))
 
 echo "== building slipway-cli"
