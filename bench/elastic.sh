@@ -15,7 +15,7 @@ work=$(mktemp -d /tmp/slipway-bench-elastic.XXXXXX)
 chmod 755 "$work"
 jar=$work/slipway.jar
 id=be$(printf '%04x' $((RANDOM % 65536)))
-subnet=10.220.$((RANDOM % 256)).0/24
+subnet=${SUBNET:-10.220.$((RANDOM % 256)).0/24}
 port=$((20000 + RANDOM % 20000))
 
 echo "== building slipway-cli"
@@ -65,6 +65,8 @@ now() { date +%s.%N; }
 # A Slurm or daemon log time stamp (2026-11-26T17:19:58.000 or 17:19:58.000) as epoch seconds.
 epoch() { case $1 in *T*) date -d "$1" +%s.%N ;; *) date -d "$(date +%F) $1" +%s.%N ;; esac; }
 ctld_log=$(ls "$dir"/infra/*-controller-vm000/log/slurmctld.log)
+# One daemon per controller (docs/daemon.md), each with its own log: daemon-<controller>.log.
+daemon_logs() { ls "$dir"/log/daemon*.log; }
 
 # submit -> RUNNING (polled every 0.1 s); prints "JOBID SUBMIT RUNNING"
 run_job() {
@@ -90,9 +92,10 @@ wait_down() {
   done
   now
 }
-last_time() { # $1 file, $2 pattern: time stamp of the last matching line, as epoch
+last_time() { # $1 file(s), $2 pattern: time stamp of the last matching line, as epoch
   local l
-  l=$(grep -a "$2" "$1" | tail -n 1 | sed -E 's/^\[?([0-9T:. -]+[0-9])\]? .*/\1/')
+  # shellcheck disable=SC2086
+  l=$(grep -ah "$2" $1 | sort | tail -n 1 | sed -E 's/^\[?([0-9T:. -]+[0-9])\]? .*/\1/')
   [ -n "$l" ] && epoch "$l" || echo ""
 }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%.2f", a - b }'; }
@@ -111,11 +114,11 @@ for r in $(seq 1 "$reps"); do
   read -r wj w0 w1 < <(run_job warm); wait_gone "$wj"
   # Stages of the cold job, each from the end of the previous one.
   t_alloc=$(last_time "$ctld_log" "sched: Allocate JobId=$cj ")
-  t_resize=$(awk -v t0="$(date -d @"${c0%.*}" +%T)" '$0 ~ /events - resize pool=cpool/ && $1 >= t0 { print $1; exit }' "$dir/log/daemon.log")
+  t_resize=$(awk -v t0="$(date -d @"${c0%.*}" +%T)" '$0 ~ /events - resize pool=cpool/ && $1 >= t0 { print $1 }' $(daemon_logs) | sort | head -n 1)
   [ -n "$t_resize" ] && t_resize=$(epoch "$t_resize")
   t_join=""; t_slurmd=""
   for h in $(slurm scontrol show hostnames "$hosts" 2>/dev/null); do
-    j=$(last_time "$dir/log/daemon.log" "events - joined pool=cpool host=$h:")
+    j=$(last_time "$(daemon_logs)" "events - joined pool=cpool host=$h:")
     s=$(last_time "$dir/log/slurmd-$h.log" "slurmd started on")
     t_join=$(awk -v a="$t_join" -v b="$j" 'BEGIN { print (a == "" || b > a) ? b : a }')
     t_slurmd=$(awk -v a="$t_slurmd" -v b="$s" 'BEGIN { print (a == "" || b > a) ? b : a }')

@@ -151,7 +151,8 @@ public final class Backends {
     env.put("SLIPWAY_MUNGE", "shared");
     env.put("SLIPWAY_SLURMD", slurmd.toString());
     env.put("SLIPWAY_MUNGE_SOCKET", home.dir().resolve("munge").resolve("munge.socket").toString());
-    env.put("SLIPWAY_SLURMD_SPOOL", home.dir().resolve("spool").toString());
+    // SlurmLayout.forLocal's SlurmdSpoolDir without its %n; <dir>/spool is the hooks' spool.
+    env.put("SLIPWAY_SLURMD_SPOOL", home.dir().resolve("slurmd").toString());
     env.put("SLIPWAY_JOIN_DEADLINE", Long.toString(config.slipway().resumeTimeout().toSeconds()));
     // Shared volumes and the node's sshd with pam_slurm_adopt (slipway-node-slurmd does both).
     env.putAll(ComputeNodeAccess.nodeEnvironment(config, home.dir()));

@@ -291,7 +291,11 @@ public final class SlurmConfRenderer {
     c.blank();
     c.comment("Elastic operation: nodes fetch this configuration from slurmctld (configless), report");
     c.comment("their own address when they register, and are not in DNS.");
-    c.set("SlurmctldParameters", "enable_configless,cloud_reg_addrs,idle_on_node_suspend");
+    // On one shared machine (the local backend) SuspendTime is seconds, not minutes: the power_save
+    // thread's default 10 s scan for idle hosts would add up to 10 s to every power-down
+    // (docs/performance.md, "Elastic overhead"). A scan every second costs a loop over the nodes.
+    c.set("SlurmctldParameters", "enable_configless,cloud_reg_addrs,idle_on_node_suspend"
+        + (shared ? ",power_save_interval=1" : ""));
     if (shared) {
       c.set("SlurmdParameters", "config_overrides");
     }

@@ -194,7 +194,9 @@ public record SlurmLayout(
         SLURMCTLD_PORT,
         SLURMD_PORT,
         clusterDir.resolve("state").resolve("slurmctld"),
-        clusterDir.resolve("spool").resolve("%n"),
+        // Not <dir>/spool: that is the power-save hooks' spool, whose importer must find only
+        // spool files there (ClusterHome.spool()).
+        clusterDir.resolve("slurmd").resolve("%n"),
         clusterDir.resolve("log"),
         clusterDir.resolve("run"),
         PowerPrograms.in(libexec),

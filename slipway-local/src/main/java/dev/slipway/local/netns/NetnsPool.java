@@ -348,7 +348,9 @@ public final class NetnsPool implements NodePool {
       env.put("SLIPWAY_NODE_DIR", node.dir.toString());
       NodeLauncher.Launch launch = new NodeLauncher.Launch(provider.network().namespaceName(node.id), node.id, node.dir, command, env);
       try {
-        NodeLauncher.StartedProcess p = provider.launcher().launch(launch, node.createdAt);
+        // No wait for a boot instant after the request: slurmd gets its own time namespace,
+        // anchored at the join, from slipway-node-slurmd (gotcha 1 is handled there).
+        NodeLauncher.StartedProcess p = provider.launcher().launchNow(launch);
         synchronized (this) {
           node.startTaskPid = Optional.of(p.pid());
           node.save();
@@ -362,8 +364,6 @@ public final class NetnsPool implements NodePool {
             node.save();
           }
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
   }

@@ -135,13 +135,26 @@ public final class NodeLauncher {
     long hostBootNanos = toNanos(reading.hostBoot());
     long wantedNanos = (requestedAt.getEpochSecond() + 1) * 1_000_000_000L + MARGIN.toNanos();
     long m = Math.max(0, ceilDiv(wantedNanos - hostBootNanos, 1_000_000_000L));
-    Instant boot = reading.hostBoot().plusSeconds(m);
+    return plan(launch, m, reading.hostBoot().plusSeconds(m));
+  }
+
+  private static Plan plan(Launch launch, long m, Instant boot) {
     List<String> command = new ArrayList<>(List.of(
         "nsenter", "--net=/run/netns/" + launch.namespace(),
         "unshare", "--uts", "--time", "--fork", "--boottime", Long.toString(-m), "--",
         "sh", "-c", WRAPPER, "slipway-node", launch.hostname(), launch.statusFile().toString()));
     command.addAll(launch.command());
     return new Plan(command, -m, boot);
+  }
+
+  /**
+   * The command line that runs {@code launch} with a boot clock that started in the last second
+   * before {@code reading}: the node looks freshly booted and nothing has to wait, but slurmctld
+   * would not accept a slurmd started directly in it for a resume in that second.
+   */
+  public Plan commandBootedJustNow(Launch launch, HostClock.Reading reading) {
+    long m = Math.floorDiv(reading.uptime().toNanos(), 1_000_000_000L);
+    return plan(launch, m, reading.hostBoot().plusSeconds(m));
   }
 
   /**
@@ -155,6 +168,20 @@ public final class NodeLauncher {
     if (!wait.isNegative()) {
       pause.pause(wait);
     }
+    return start(launch, plan);
+  }
+
+  /**
+   * Starts {@code launch} at once, with a boot clock that started within the last second
+   * ({@link #commandBootedJustNow}). For start tasks that give slurmd its own time namespace
+   * anchored at the join (slipway-node-slurmd): their boot clock is cosmetic, and waiting for a
+   * boot instant after the request would only delay the join by one to two seconds.
+   */
+  public StartedProcess launchNow(Launch launch) throws IOException {
+    return start(launch, commandBootedJustNow(launch, clock.read()));
+  }
+
+  private StartedProcess start(Launch launch, Plan plan) throws IOException {
     Files.createDirectories(launch.logFile().getParent());
     Files.deleteIfExists(launch.statusFile());
     Map<String, String> env = new LinkedHashMap<>();

@@ -17,11 +17,12 @@ import java.nio.file.attribute.PosixFilePermissions;
  *   <li>creates the host's spool directory {@code $SLIPWAY_SLURMD_SPOOL/<host>}: slurmd does not
  *       create {@code SlurmdSpoolDir=.../%n} and never gets going without it (feasibility report,
  *       gotcha 2);
- *   <li>starts slurmd in a <em>new</em> time namespace whose boot clock starts more than one second
- *       after now. The node's own boot clock started after the node was requested, but the host it
- *       joins as may have been resumed later than that (a node claimed for a newer resume), and
- *       slurmctld ignores a registration whose boot time is before the resume (gotcha 1; the
- *       arithmetic is NodeLauncher's with the join instant as request instant).
+ *   <li>starts slurmd in a <em>new</em> time namespace whose boot clock starts after the next whole
+ *       second after the join. This is the only boot clock slurmctld sees (the start task's own is
+ *       cosmetic, {@link NodeLauncher#launchNow}): the host may have been resumed after the node
+ *       was requested (a node claimed for a newer resume), but never after the daemon answered the
+ *       join, and slurmctld ignores a registration whose boot time is before the resume (gotcha 1;
+ *       the arithmetic is NodeLauncher's with the join instant as request instant).
  *   <li>with {@code SLIPWAY_MUNGE_SOCKET}, runs slurmd in a private mount namespace where that
  *       socket (the cluster's munged) is bind-mounted at munge's default path: a configless slurmd
  *       fetches its configuration before it has read {@code AuthInfo=socket=...}, so it would
@@ -40,9 +41,13 @@ import java.nio.file.attribute.PosixFilePermissions;
  *
  * <p>Time namespace offsets are relative to the host's clock, not the parent namespace's, so the
  * script adds back the node's own offset ({@code /proc/self/timens_offsets}) to get the host's
- * uptime h, and uses {@code M = floor(h) + 2}: the new clock reads zero at {@code now + (M - h)},
- * more than one second from now (h is read truncated to hundredths). The kernel refuses an offset
- * that makes the clock negative, so it sleeps 2 s first, which also lets that instant pass.
+ * uptime h. It reads the wall clock w first, then h (so the host's boot instant {@code w - h} can
+ * only be later than estimated, but for /proc/uptime's truncation), and takes the smallest whole M with
+ * {@code w - h + M >= floor(w) + 1 + 0.05}: the new clock reads zero 0.05 to 2.05 s from now (about
+ * 1 s on average; the 0.05 s cover /proc/uptime's truncation to hundredths). The kernel refuses an
+ * offset that makes the clock negative, so slurmd's time namespace is made only once that instant
+ * has passed; the host name, the mounts and sshd are set up meanwhile in the UTS and mount
+ * namespaces, which sshd and slurmd share.
  */
 public final class NodeSlurmd {
   public static final String FILE_NAME = "slipway-node-slurmd";
@@ -70,13 +75,18 @@ public final class NodeSlurmd {
         fi
         spool=${SLIPWAY_SLURMD_SPOOL:?SLIPWAY_SLURMD_SPOOL is not set}
         mkdir -p "$spool/$host"
+        # The boot instant of slurmd's time namespace: the first instant b = host boot + M (M whole
+        # seconds) at or after the next whole second after now, plus a margin (class comment). The
+        # wall clock is read before the uptime, so the host boot instant can only be later than
+        # estimated; /proc/uptime is the node's own clock, so its offset is added back.
         own=0
         if [ -r /proc/self/timens_offsets ]; then
           own=$(awk '$1 == "boottime" { print $2 }' /proc/self/timens_offsets)
         fi
-        up=$(awk '{ split($1, p, "."); print p[1] }' /proc/uptime)
-        m=$((up - own + 2))
-        sleep 2
+        wall=$(date +%s.%N)
+        up=$(cut -d' ' -f1 /proc/uptime)
+        m=$(awk -v w="$wall" -v u="$up" -v o="$own" 'BEGIN {
+          h = u - o; j = int(w); x = j + 1 + 0.05 - (w - h); m = int(x); if (m < x) m++; print m }')
         sock=${SLIPWAY_MUNGE_SOCKET:-}
         mnt=
         if [ -n "$sock" ] || [ -n "${SLIPWAY_NODE_MOUNTS:-}" ] || [ -n "${SLIPWAY_NODE_SSHD_CONFIG:-}" ]; then
@@ -86,12 +96,16 @@ public final class NodeSlurmd {
         # New UTS namespace: jobs' hostname prints the Slurm host, not the provider's node id.
         # With a socket: slurmd fetches its configuration (configless) through munge's default
         # socket before it knows AuthInfo, so in a private mount namespace the cluster's is put there.
-        exec unshare $mnt --uts --time --fork --boottime "-$m" -- sh -c '
+        # The mounts and sshd are done while the boot instant approaches; only slurmd gets the new
+        # time namespace, created once the instant has passed (the kernel refuses a negative clock).
+        exec unshare $mnt --uts -- sh -c '
           set -eu
           host=$1
           sock=$2
           nodedir=$3
-          shift 3
+          m=$4
+          own=$5
+          shift 5
           hostname "$host"
           ownrun=
           if [ -n "$sock" ]; then
@@ -126,8 +140,11 @@ public final class NodeSlurmd {
               echo "slipway-node-slurmd: /run/sshd is missing; no sshd on $host" >&2
             fi
           fi
-          exec "${SLIPWAY_SLURMD_PROGRAM:-slurmd}" "$@"
-        ' slipway-node-slurmd "$host" "$sock" "$nodedir" "$@"
+          left=$(awk -v u="$(cut -d" " -f1 /proc/uptime)" -v o="$own" -v m="$m" "BEGIN {
+            l = m - (u - o) + 0.02; if (l > 0) printf \\"%.2f\\", l; else print 0 }")
+          sleep "$left"
+          exec unshare --time --fork --boottime "-$m" -- "${SLIPWAY_SLURMD_PROGRAM:-slurmd}" "$@"
+        ' slipway-node-slurmd "$host" "$sock" "$nodedir" "$m" "$own" "$@"
         """;
   }
 

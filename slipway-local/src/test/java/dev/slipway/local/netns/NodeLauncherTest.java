@@ -116,4 +116,37 @@ class NodeLauncherTest {
     assertThat(dir.resolve("logs")).isDirectory();
     assertThat(spawned).hasSize(1);
   }
+
+  @Test
+  void commandBootedJustNow_startsTheBootClockInTheLastSecond_neverInTheFuture() {
+    Instant now = Instant.parse("2026-05-01T10:00:00.300Z");
+    NodeLauncher launcher = new NodeLauncher(null, d -> { }, null);
+
+    NodeLauncher.Plan plan = launcher.commandBootedJustNow(LAUNCH, new HostClock.Reading(now, Duration.ofMillis(1000_250)));
+
+    // host uptime 1000.25 s: the offset is -1000 (the kernel refuses a clock below zero), b = now - 0.25 s
+    assertThat(plan.bootOffsetSeconds()).isEqualTo(-1000);
+    assertThat(plan.bootInstant()).isEqualTo(Instant.parse("2026-05-01T10:00:00.050Z"));
+    assertThat(plan.command().get(7)).isEqualTo("-1000");
+  }
+
+  @Test
+  void launchNow_startsWithoutWaitingAndRecordsThePid() throws Exception {
+    Instant now = Instant.parse("2026-05-01T10:00:00.300Z");
+    List<Duration> waits = new ArrayList<>();
+    List<List<String>> spawned = new ArrayList<>();
+    NodeLauncher launcher = new NodeLauncher(() -> new HostClock.Reading(now, Duration.ofMillis(500_990)), waits::add,
+        (command, env, log) -> {
+          spawned.add(command);
+          return new NodeLauncher.StartedProcess(4243, CompletableFuture.completedFuture(0));
+        });
+    NodeLauncher.Launch launch = new NodeLauncher.Launch("ns", "gpu-1", dir, List.of("true"), Map.of("SLIPWAY_NODE_ID", "gpu-1"));
+
+    NodeLauncher.StartedProcess p = launcher.launchNow(launch);
+
+    assertThat(p.pid()).isEqualTo(4243);
+    assertThat(waits).isEmpty();
+    assertThat(spawned.get(0)).contains("--boottime", "-500");
+    assertThat(Files.readString(dir.resolve("pids"))).isEqualTo("4243\n");
+  }
 }

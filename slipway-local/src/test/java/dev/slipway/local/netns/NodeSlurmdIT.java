@@ -34,9 +34,10 @@ class NodeSlurmdIT {
     Path recorder = tmp.resolve("fake-slurmd");
     Files.writeString(recorder, """
         #!/bin/sh
-        { hostname; cut -d' ' -f1 /proc/uptime; cat /run/munge/munge.socket.2; echo "$@"; } > "%s"
+        { hostname; cut -d' ' -f1 /proc/uptime; cat /run/munge/munge.socket.2; echo "$@"; date +%%s.%%N; } > "%s"
         """.formatted(seen));
     recorder.toFile().setExecutable(true);
+    double joined = System.currentTimeMillis() / 1000.0;
     CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
         "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(), "SLIPWAY_MUNGE_SOCKET", socket.toString()))
         .run(List.of("sh", script.toString(), "-N", "gpu-3", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
@@ -47,6 +48,10 @@ class NodeSlurmdIT {
     assertThat(Double.parseDouble(lines.get(1))).as("uptime seen by slurmd").isLessThan(2.0);
     assertThat(lines.get(2)).isEqualTo("cluster munge marker");
     assertThat(lines.get(3)).isEqualTo("-N gpu-3 --conf-server 10.0.0.2:6817");
+    // slurmctld accepts the registration only if the boot instant is after the resume's second;
+    // the resume happened before the join, so the boot clock must start after the join's next second.
+    double bootInstant = Double.parseDouble(lines.get(4)) - Double.parseDouble(lines.get(1));
+    assertThat(bootInstant).as("boot instant of slurmd's clock").isGreaterThanOrEqualTo(Math.floor(joined) + 1);
     assertThat(tmp.resolve("spool").resolve("gpu-3")).isDirectory();
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("nothing is mounted in the host's namespace")
         .doesNotContain(socket.toString()).doesNotContain("slipway-munge").doesNotContain("slipway-run");
