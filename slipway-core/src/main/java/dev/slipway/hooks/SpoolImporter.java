@@ -187,18 +187,19 @@ public final class SpoolImporter {
     for (String name : pending(dir)) {
       Path file = dir.resolve(name);
       SpoolEntry entry;
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(file);
-      } catch (NoSuchFileException e) {
-        continue; // imported by someone who did not take the lock (cannot happen with importAll), or removed by hand
-      }
       try {
         if (!SpoolEntry.NAME.matcher(name).matches()) {
           throw new IllegalArgumentException("the name is not <nanoseconds>-<pid>");
         }
-        if (Files.isDirectory(file)) {
+        // Before reading: reading a directory fails with an IOException that would stop the whole import.
+        if (Files.isDirectory(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           throw new IllegalArgumentException("a directory");
+        }
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+          continue; // imported by someone who did not take the lock (cannot happen with importAll), or removed by hand
         }
         entry = SpoolEntry.parse(name, bytes);
         HostList.parse(entry.hosts());

@@ -114,6 +114,22 @@ class SpoolImporterTest {
   }
 
   @Test
+  void importAll_withDirectoriesInTheSpool_movesThemAside_andStillImportsTheFiles() throws IOException {
+    String resume = spool(HookKind.RESUME, "cpu-[0-1]", Duration.ofSeconds(1), Optional.empty());
+    // Something else's directory (slurmd's spool once lived here), and one named like a spool file.
+    Files.createDirectories(spool().resolve("slurmd"));
+    String lookalike = SpoolEntry.nameFor(clock.instant(), 7);
+    Files.createDirectories(spool().resolve(lookalike));
+
+    SpoolImporter.Report r = importer().importAll();
+
+    assertThat(r.imported()).containsExactly(resume);
+    assertThat(r.rejectedFiles()).containsExactlyInAnyOrder("slurmd", lookalike);
+    assertThat(memory.intents()).containsOnlyKeys("cpu-0", "cpu-1");
+    assertThat(SpoolImporter.pending(spool())).isEmpty();
+  }
+
+  @Test
   void importAll_attachesTheSpooledResumeFilesJobs_andNamesTheFileInTheHistory() throws IOException {
     String name = spool(HookKind.RESUME, "cpu-[0-1],gpu-0", Duration.ZERO,
         Optional.of("{\"all_nodes\":\"cpu-[0-1]\",\"jobs\":[{\"job_id\":7,\"nodes\":\"cpu-[0-1]\"}]}"));
