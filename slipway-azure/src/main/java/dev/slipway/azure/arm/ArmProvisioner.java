@@ -2,6 +2,7 @@ package dev.slipway.azure.arm;
 
 import dev.slipway.config.ConfigException;
 import dev.slipway.slurm.CommandRunner;
+import dev.slipway.slurm.SlurmStatusText;
 import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
@@ -276,20 +277,22 @@ public final class ArmProvisioner implements Provisioner {
     String address = primary.get().address();
     CommandRunner.Result ping = shell.run(address, List.of("scontrol", "ping"), SLURM_QUERY_TIMEOUT);
     CommandRunner.Result sinfo = ping.ok() || !ping.stdout().isBlank()
-        ? shell.run(address, List.of("sinfo", "-h", "-N", "-o", "%N|%P|%t"), SLURM_QUERY_TIMEOUT) : ping;
+        ? shell.run(address, SlurmStatusText.SINFO_ARGS, SLURM_QUERY_TIMEOUT) : ping;
     if (!sinfo.ok()) {
       slurmProblem = Optional.of("Slurm on " + primary.get().name() + " (" + address + ") did not answer: " + firstLine(sinfo));
       return new ClusterStatus(plan.clusterId(), phase, controllers, logins, batchPools, List.of(), false);
     }
     slurmProblem = Optional.empty();
-    Map<String, String> pingStates = SlurmStatus.pingStates(ping.stdout());
+    Map<String, String> pingStates = SlurmStatusText.pingStates(ping.stdout());
     List<ClusterStatus.Machine> withSlurm = new ArrayList<>();
     for (ClusterStatus.Machine m : controllers) {
       withSlurm.add(new ClusterStatus.Machine(m.name(), m.address(),
           m.state() + Optional.ofNullable(pingStates.get(m.name())).map(p -> ", " + p).orElse(""), m.pid()));
     }
-    List<ClusterStatus.Host> hosts = SlurmStatus.hosts(sinfo.stdout(), elastic);
-    return new ClusterStatus(plan.clusterId(), phase, withSlurm, logins, SlurmStatus.partitions(elastic, hosts, batchPools), hosts, true);
+    List<ClusterStatus.Host> hosts = SlurmStatusText.hosts(sinfo.stdout(), elastic);
+    Map<String, java.util.OptionalInt> targets = new java.util.HashMap<>();
+    batchPools.forEach(part -> part.pools().forEach(pool -> targets.put(pool.id(), pool.target())));
+    return new ClusterStatus(plan.clusterId(), phase, withSlurm, logins, SlurmStatusText.partitions(elastic, hosts, targets), hosts, true);
   }
 
   private static final java.time.Duration SLURM_QUERY_TIMEOUT = java.time.Duration.ofSeconds(20);

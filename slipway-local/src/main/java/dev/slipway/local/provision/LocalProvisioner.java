@@ -9,6 +9,7 @@ import dev.slipway.local.netns.Subnet;
 import dev.slipway.slurm.CommandRunner;
 import dev.slipway.slurm.NodeBaseState;
 import dev.slipway.slurm.SlurmNodeState;
+import dev.slipway.slurm.SlurmStatusText;
 import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EventSink;
 import dev.slipway.spi.Provisioner;
@@ -404,17 +405,11 @@ public final class LocalProvisioner implements Provisioner {
     boolean reachable = false;
     if (queryFrom.isPresent()) {
       CommandRunner.Result ping = c.tryRun(c.slurmClient(queryFrom.get(), "scontrol", "ping"));
-      for (String line : ping.stdout().split("\n")) {
-        // Slurmctld(primary) at NAME is UP
-        String[] w = line.strip().split("\\s+");
-        if (w.length == 5 && w[0].startsWith("Slurmctld(")) {
-          pingStates.put(w[2], w[0].substring("Slurmctld(".length(), w[0].length() - 1) + " " + w[4]);
-        }
-      }
-      CommandRunner.Result sinfo = c.tryRun(c.slurmClient(queryFrom.get(), "sinfo", "-h", "-N", "-o", "%N|%P|%t"));
+      pingStates.putAll(SlurmStatusText.pingStates(ping.stdout()));
+      CommandRunner.Result sinfo = c.tryRun(c.slurmClient(queryFrom.get(), SlurmStatusText.SINFO_ARGS.toArray(String[]::new)));
       reachable = sinfo.ok();
       if (sinfo.ok()) {
-        hosts = parseSinfo(sinfo.stdout());
+        hosts = SlurmStatusText.hosts(sinfo.stdout(), config.slurm().options().elasticPartitions());
       }
     }
     List<ClusterStatus.Machine> controllers = new ArrayList<>();
@@ -428,59 +423,13 @@ public final class LocalProvisioner implements Provisioner {
       Optional<Long> pid = c.livePid(paths.infraRun(n.name()).resolve("sshd.pid"), "sshd");
       logins.add(new ClusterStatus.Machine(n.name(), addressOf(c, n), pid.isPresent() ? "running" : "stopped", pid));
     }
-    return new ClusterStatus(config.slurm().clusterId(), phase, controllers, logins, partitions(hosts), hosts, reachable);
+    return new ClusterStatus(config.slurm().clusterId(), phase, controllers, logins, SlurmStatusText.partitions(config.slurm().options().elasticPartitions(), hosts, Map.of()), hosts, reachable);
   }
 
   private static String addressOf(ProvisionContext c, InfraNode n) {
     return c.addresses.heldBy(n.name()).map(e -> c.subnetAddress(e.offset())).orElse("-");
   }
 
-  /** Lines {@code node|partition|state}; a host in two partitions appears once. */
-  private List<ClusterStatus.Host> parseSinfo(String out) {
-    Map<String, ClusterStatus.Host> hosts = new LinkedHashMap<>();
-    for (String line : out.split("\n")) {
-      String[] f = line.strip().split("\\|");
-      if (f.length == 3) {
-        hosts.putIfAbsent(f[0], new ClusterStatus.Host(f[0], poolOf(f[0]).map(ElasticPool::id).orElse("-"), f[2]));
-      }
-    }
-    return new ArrayList<>(hosts.values());
-  }
 
-  private Optional<ElasticPool> poolOf(String host) {
-    return config.slurm().options().elasticPartitions().stream().flatMap(p -> p.pools().stream())
-        .filter(p -> host.startsWith(p.hostPrefix() + "-") && host.substring(p.hostPrefix().length() + 1).chars().allMatch(Character::isDigit))
-        .findFirst();
-  }
 
-  /** Counts per pool from the hosts' Slurm states. */
-  List<ClusterStatus.Partition> partitions(List<ClusterStatus.Host> hosts) {
-    List<ClusterStatus.Partition> partitions = new ArrayList<>();
-    for (ElasticPartition part : config.slurm().options().elasticPartitions()) {
-      List<ClusterStatus.Pool> pools = new ArrayList<>();
-      for (ElasticPool pool : part.pools()) {
-        int booting = 0, idle = 0, allocated = 0, failed = 0, down = 0;
-        for (ClusterStatus.Host h : hosts) {
-          if (!h.pool().equals(pool.id())) {
-            continue;
-          }
-          SlurmNodeState s = SlurmNodeState.parseCompact(h.state());
-          if (s.isDown() || s.isDrain() || s.base() == NodeBaseState.ERROR) {
-            failed++;
-          } else if (s.isPoweringUp()) {
-            booting++;
-          } else if (s.isPoweredDownOrPoweringDown()) {
-            down++;
-          } else if (s.base() == NodeBaseState.ALLOCATED || s.base() == NodeBaseState.MIXED) {
-            allocated++;
-          } else if (s.base() == NodeBaseState.IDLE) {
-            idle++;
-          }
-        }
-        pools.add(new ClusterStatus.Pool(pool.id(), OptionalInt.empty(), booting, idle, allocated, failed, down));
-      }
-      partitions.add(new ClusterStatus.Partition(part.name(), pools));
-    }
-    return partitions;
-  }
 }

@@ -1,24 +1,29 @@
-package dev.slipway.azure.arm;
+package dev.slipway.slurm;
 
 import dev.slipway.config.ElasticPartition;
 import dev.slipway.config.ElasticPool;
-import dev.slipway.slurm.NodeBaseState;
-import dev.slipway.slurm.SlurmNodeState;
+import dev.slipway.engine.ClusterTopology;
+import dev.slipway.engine.PoolTopology;
 import dev.slipway.spi.ClusterStatus;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 
-/** Reads {@code scontrol ping} and {@code sinfo -h -N -o %N|%P|%t} as run on the primary controller. */
-final class SlurmStatus {
-  private SlurmStatus() {}
+/**
+ * What {@code cluster status} reads from Slurm, the same on every backend: {@code scontrol ping}
+ * and {@code sinfo -h -N -o %N|%P|%t} as text (run in a namespace locally, over ssh on Azure), and
+ * the per-pool counts derived from the hosts' states.
+ */
+public final class SlurmStatusText {
+  /** The {@code sinfo} arguments whose output {@link #hosts} reads. */
+  public static final List<String> SINFO_ARGS = List.of("sinfo", "-h", "-N", "-o", "%N|%P|%t");
+
+  private SlurmStatusText() {}
 
   /** {@code Slurmctld(primary) at NAME is UP} lines as NAME to {@code primary UP}. */
-  static Map<String, String> pingStates(String out) {
+  public static Map<String, String> pingStates(String out) {
     Map<String, String> states = new LinkedHashMap<>();
     for (String line : out.split("\n")) {
       String[] w = line.strip().split("\\s+");
@@ -29,30 +34,25 @@ final class SlurmStatus {
     return states;
   }
 
-  /** One host per node (a node in two partitions is listed once), with the pool its name belongs to. */
-  static List<ClusterStatus.Host> hosts(String sinfo, List<ElasticPartition> partitions) {
+  /**
+   * One host per node (sinfo lists a node once per partition), with the elastic pool its name
+   * belongs to ({@code -} for nodes of no elastic pool).
+   */
+  public static List<ClusterStatus.Host> hosts(String sinfo, List<ElasticPartition> partitions) {
+    ClusterTopology topology = ClusterTopology.fromPartitions(partitions);
     Map<String, ClusterStatus.Host> hosts = new LinkedHashMap<>();
     for (String line : sinfo.split("\n")) {
       String[] f = line.strip().split("\\|");
       if (f.length == 3) {
-        hosts.putIfAbsent(f[0], new ClusterStatus.Host(f[0], poolOf(f[0], partitions).map(ElasticPool::id).orElse("-"), f[2]));
+        hosts.putIfAbsent(f[0], new ClusterStatus.Host(f[0], topology.poolOfHost(f[0]).map(PoolTopology::poolId).orElse("-"), f[2]));
       }
     }
     return new ArrayList<>(hosts.values());
   }
 
-  private static Optional<ElasticPool> poolOf(String host, List<ElasticPartition> partitions) {
-    return partitions.stream().flatMap(p -> p.pools().stream())
-        .filter(p -> host.startsWith(p.hostPrefix() + "-") && !host.substring(p.hostPrefix().length() + 1).isEmpty()
-            && host.substring(p.hostPrefix().length() + 1).chars().allMatch(Character::isDigit))
-        .findFirst();
-  }
-
-  /** Counts per elastic partition and pool from the hosts' Slurm states; targets from the Batch pools when known. */
-  static List<ClusterStatus.Partition> partitions(List<ElasticPartition> elastic, List<ClusterStatus.Host> hosts,
-      List<ClusterStatus.Partition> batchPools) {
-    Map<String, OptionalInt> targets = new HashMap<>();
-    batchPools.forEach(part -> part.pools().forEach(p -> targets.put(p.id(), p.target())));
+  /** Counts per elastic partition and pool from the hosts' Slurm states; {@code targets} by pool id where known. */
+  public static List<ClusterStatus.Partition> partitions(List<ElasticPartition> elastic, List<ClusterStatus.Host> hosts,
+      Map<String, OptionalInt> targets) {
     List<ClusterStatus.Partition> out = new ArrayList<>();
     for (ElasticPartition part : elastic) {
       List<ClusterStatus.Pool> pools = new ArrayList<>();
