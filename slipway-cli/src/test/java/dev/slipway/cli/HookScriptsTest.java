@@ -118,6 +118,19 @@ class HookScriptsTest {
     }
   }
 
+  /** The first complete line of a file another process is writing, or "" after 10 s. */
+  private static String awaitLine(Path file) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      String text = Files.exists(file) ? Files.readString(file) : "";
+      if (text.contains("\n")) {
+        return text.substring(0, text.indexOf('\n'));
+      }
+      Thread.sleep(10);
+    }
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
   @Test
   void resumeSpoolingWrapper_asSlurmctldRunsIt_spoolsTheCallAndTheResumeFile_logsOneLine_andWakesTheDaemon() throws Exception {
     Path spool = dir.resolve("it's a dir").resolve("spool");
@@ -143,12 +156,9 @@ class HookScriptsTest {
     assertThat(java.time.Duration.between(entry.time(), java.time.Instant.now()).abs()).isLessThan(Duration.ofMinutes(1));
     assertThat(Files.readAllLines(log)).singleElement().asString()
         .endsWith(" resume cpu-[0-1]: spooled " + entry.name());
-    // The wake-up runs in the background so that it never delays Slurm; wait for the fake curl's trace.
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!Files.exists(curlCalls) && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(Files.readString(curlCalls)).contains("-m 1", "-d  http://127.0.0.1:6820/v1/wake");
+    // The wake-up runs in the background so that it never delays Slurm; wait for the fake curl's
+    // whole trace line (the file exists as soon as the redirection opens it, before echo writes).
+    assertThat(awaitLine(curlCalls)).contains("-m 1", "-d  http://127.0.0.1:6820/v1/wake");
   }
 
   @Test

@@ -77,10 +77,11 @@ class DaemonSpoolTest {
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(204);
 
-    // The loop thread imports; wait for that event (bounded), not for a time.
+    // The loop thread imports; wait for that event (bounded), not for a time. The file is deleted
+    // last (after the intents are committed and the log lines written), so wait for that.
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (store.intents().size() < 2 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+    while (Files.exists(dir.resolve("spool").resolve(name)) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
     }
     assertThat(store.intents()).containsOnlyKeys("gpu-0", "gpu-1");
     assertThat(store.intents().get("gpu-1").jobIds()).containsExactly("3");
