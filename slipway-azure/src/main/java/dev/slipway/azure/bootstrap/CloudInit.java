@@ -42,7 +42,7 @@ public final class CloudInit {
   public static final String SLIPWAY_HOME = "/opt/slipway";
   public static final String SLIPWAY_JAR = SLIPWAY_HOME + "/slipway.jar";
   public static final String BOOTSTRAP_SCRIPT = SLIPWAY_HOME + "/bootstrap/bootstrap.sh";
-  public static final String AZFILE_MOUNT = "/azfile-slurm";
+  public static final String AZFILE_MOUNT = AzureLogLayout.SHARE_MOUNT;
   public static final String DAEMON_LOG = "/var/log/slipway/daemon.log";
   public static final String DAEMON_UNIT = "slipway-daemon.service";
   private static final String SLURM_ETC = "/etc/slurm";
@@ -178,10 +178,14 @@ public final class CloudInit {
     return config.slipway().local().stateDir().orElse("/var/lib/slipway/" + config.slurm().clusterId());
   }
 
+  /** Where this cluster's logs go (the Azure Files share when one is given). */
+  static AzureLogLayout logLayout(BootstrapInputs in) {
+    return new AzureLogLayout(in.config().slurm().clusterId(), in.logShare().isPresent());
+  }
+
   /** Batch Shipyard kept power-save logs on the Azure Files share; so does Slipway when one is given. */
   static String powerLog(BootstrapInputs in, String host) {
-    return in.logShare().map(s -> AZFILE_MOUNT + "/" + in.config().slurm().clusterId() + "/slurm/logs/power-" + host + ".log")
-        .orElse("/var/log/slipway/power.log");
+    return logLayout(in).powerLog(host);
   }
 
   private static String daemonUnit() {
@@ -265,7 +269,7 @@ public final class CloudInit {
           .append(" || { log 'cannot mount ").append(m.path()).append("'; exit 1; }\n");
     }
     if (in.logShare().isPresent()) {
-      s.append("install -d -o slurm -g slurm -m 0770 ").append(shellQuote(AZFILE_MOUNT + "/" + config.slurm().clusterId() + "/slurm/logs")).append('\n');
+      s.append("install -d -o slurm -g slurm -m 0770 ").append(shellQuote(logLayout(in).sharedDir())).append('\n');
     }
     s.append("# munge with the cluster's key (written by write_files)\n")
         .append("systemctl enable munge\nsystemctl restart munge\n")
