@@ -155,7 +155,7 @@ public final class JoinService {
   }
 
   private JoinResult answer(String host) {
-    return new Accepted(new JoinResponse(host, settings.controllers(), settings.mungeKey(), settings.mounts()));
+    return new Accepted(new JoinResponse(host, settings.controllers(), settings.mungeKey(), settings.mounts(), settings.secretFiles()));
   }
 
   /** Compares digests so the time taken depends neither on where the values differ nor on their lengths. */

@@ -138,7 +138,8 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     SlurmControlPort slurm = new SlurmControlPort(new ScontrolSlurmControl(new ProcessCommandRunner(slurmEnv)));
     EngineTimings engineTimings = new EngineTimings(engineResumeTimeout(cfg.slipway().resumeTimeout()),
         EngineTimings.DEFAULTS.orphanGrace(), EngineTimings.DEFAULTS.backoffBase(), EngineTimings.DEFAULTS.backoffMax());
-    JoinSettings join = new JoinSettings(clusterId, secrets.joinTokens(), servers, secrets.mungeKey(), List.of());
+    NodeMounts nodeMounts = NodeMounts.read(home.secrets());
+    JoinSettings join = new JoinSettings(clusterId, secrets.joinTokens(), servers, secrets.mungeKey(), nodeMounts.mounts(), nodeMounts.secretFiles());
 
     DaemonRuntime runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, nodes, slurm, topology, join, engineTimings,
         Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock,

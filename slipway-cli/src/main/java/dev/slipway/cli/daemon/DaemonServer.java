@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +148,9 @@ public final class DaemonServer implements AutoCloseable {
     b.append("controllers=").append(String.join(",", r.controllers().stream().map(DaemonServer::withoutPort).toList())).append('\n');
     b.append("conf_server=").append(String.join(",", r.controllers().stream().map(DaemonServer::withPort).toList())).append('\n');
     b.append("munge_key=").append(r.mungeKey().reveal()).append('\n');
+    // Before the mount lines, which may name these files (a cifs credentials= option).
+    r.secretFiles().forEach((name, content) -> b.append("secret_file=").append(name).append(' ')
+        .append(Base64.getEncoder().encodeToString(content.reveal().getBytes(StandardCharsets.UTF_8))).append('\n'));
     r.mounts().forEach(m -> b.append("mount=").append(oneLine(m)).append('\n'));
     return b.toString();
   }

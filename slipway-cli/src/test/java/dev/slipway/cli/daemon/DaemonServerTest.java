@@ -65,7 +65,7 @@ class DaemonServerTest {
         leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
             EventSink.NONE, metrics, leading));
     JoinSettings settings = new JoinSettings("c1", Map.of("gpu", Secret.of(TOKEN)), List.of("ctl-0", "ctl-1:7817"), Secret.of(MUNGE),
-        List.of("nfs:/export /shared nfs rw"));
+        List.of("nfs:/export /shared nfs rw"), Map.of("azfile", Secret.of("username=a\npassword=k\n")));
     JoinService joins = new JoinService(store, provider, settings, clock, EventSink.NONE);
     server = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, joins, daemon, metrics, Set.of("gpu"));
     base = "http://127.0.0.1:" + server.address().getPort();
@@ -110,7 +110,7 @@ class DaemonServerTest {
   }
 
   @Test
-  void join_accepted_answersKeyValueLinesWithHostControllersMungeKeyAndMounts() throws Exception {
+  void join_accepted_answersKeyValueLinesWithHostControllersMungeKeySecretFilesAndMounts() throws Exception {
     hostWaits("gpu-2");
     node("n1", "127.0.0.1", ProviderNodeState.READY);
 
@@ -119,7 +119,8 @@ class DaemonServerTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
     assertThat(r.body().lines()).containsExactly("host=gpu-2", "controllers=ctl-0,ctl-1", "conf_server=ctl-0:6817,ctl-1:7817",
-        "munge_key=" + MUNGE, "mount=nfs:/export /shared nfs rw");
+        "munge_key=" + MUNGE, "secret_file=azfile " + java.util.Base64.getEncoder().encodeToString("username=a\npassword=k\n".getBytes()),
+        "mount=nfs:/export /shared nfs rw");
     assertThat(store.binding("gpu-2").orElseThrow().phase()).isEqualTo(BindingPhase.JOINED);
     assertThat(store.binding("gpu-2").orElseThrow().address()).contains("127.0.0.1");
   }

@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -66,5 +68,66 @@ class NodeJoinScriptTest {
     assertThat(p.exitValue()).isEqualTo(2);
     assertThat(new String(p.getErrorStream().readAllBytes())).contains("SLIPWAY_CLUSTER_ID is not set");
     assertThat(List.of(dir.toFile().list())).containsExactly("slipway-node-join");
+  }
+
+  @Test
+  void secretFiles_areWritten0600UnderTheNodeDir_beforeTheMountThatNamesThem() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path node = dir.resolve("node");
+    String creds = "username=acct\npassword=k3y==\n";
+    Path body = dir.resolve("body");
+    Files.writeString(body, "host=gpu-1\nconf_server=ctl:6817\nmunge_key=bXVuZ2U=\n"
+        + "secret_file=azfile " + Base64.getEncoder().encodeToString(creds.getBytes()) + "\n"
+        + "mount=//acct.file.core.windows.net/share " + dir.resolve("mnt") + " cifs vers=3.0,credentials=" + node.resolve("secrets/azfile") + " 0 0\n");
+    // curl: answer 200 with the body; mount: record what the credentials file held when mount ran.
+    stub(bin, "curl", "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done; printf 200");
+    stub(bin, "mount", "echo \"$*\" > \"$SEEN\"; cat \"" + node.resolve("secrets/azfile") + "\" >> \"$SEEN\"");
+    Path script = dir.resolve("slipway-node-join");
+    Files.writeString(script, NodeJoinScript.text());
+    ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "http://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+        "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", node.toString(), "SLIPWAY_MUNGE", "shared",
+        "SLIPWAY_SLURMD", "true", "BODY", body.toString(), "SEEN", dir.resolve("seen").toString()));
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes());
+
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(Files.readString(dir.resolve("seen"))).isEqualTo("-t cifs -o vers=3.0,credentials=" + node.resolve("secrets/azfile")
+        + " //acct.file.core.windows.net/share " + dir.resolve("mnt") + "\n" + creds);
+    assertThat(Files.getPosixFilePermissions(node.resolve("secrets/azfile"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(node.resolve("secrets"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void secretFile_withAPathForName_isRefused() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path body = dir.resolve("body");
+    Files.writeString(body, "host=gpu-1\nconf_server=ctl:6817\nsecret_file=../../etc/passwd eA==\n");
+    stub(bin, "curl", "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done; printf 200");
+    Path script = dir.resolve("slipway-node-join");
+    Files.writeString(script, NodeJoinScript.text());
+    ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "http://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+        "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", dir.resolve("node").toString(), "SLIPWAY_MUNGE", "shared",
+        "SLIPWAY_SLURMD", "true", "BODY", body.toString()));
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).isEqualTo(5);
+    assertThat(new String(p.getInputStream().readAllBytes())).contains("unusable secret file name: '../../etc/passwd'");
+    assertThat(dir.resolve("node/secrets")).doesNotExist();
+  }
+
+  private static void stub(Path bin, String name, String body) throws Exception {
+    Path f = bin.resolve(name);
+    Files.writeString(f, "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
   }
 }
