@@ -285,7 +285,7 @@ public final class SlurmConfRenderer {
     c.set("SlurmctldPidFile", layout.pidDir().resolve("slurmctld.pid"));
     c.set("SlurmdPidFile", layout.pidDir().resolve("slurmd-%n.pid"));
     c.set("SlurmctldLogFile", layout.logDir().resolve("slurmctld.log"));
-    c.set("SlurmdLogFile", layout.logDir().resolve("slurmd-%n.log"));
+    c.set("SlurmdLogFile", layout.slurmdLogFile());
     c.set("SlurmctldDebug", "info");
     c.set("SlurmdDebug", "info");
     c.blank();

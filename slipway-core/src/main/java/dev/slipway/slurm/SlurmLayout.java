@@ -31,6 +31,9 @@ import java.util.Optional;
  * @param mungeSocket AuthInfo socket; empty uses munge's default socket
  * @param accounting where slurmdbd listens, used when accounting is enabled
  * @param hosting whether a node is a whole machine or one of many namespaces on a machine
+ * @param slurmdLogFile SlurmdLogFile ({@code %n} allowed); {@code <logDir>/slurmd-%n.log} unless a
+ *     backend keeps slurmd's logs elsewhere (Azure with a log share: on the share, so they outlive
+ *     the node)
  */
 public record SlurmLayout(
     List<ControllerHost> controllers,
@@ -46,7 +49,8 @@ public record SlurmLayout(
     Optional<Path> pluginDir,
     Optional<Path> mungeSocket,
     AccountingEndpoint accounting,
-    NodeHosting hosting) {
+    NodeHosting hosting,
+    Path slurmdLogFile) {
 
   /** Slurm's default ports; slurmdbd's is {@value #SLURMDBD_PORT}. */
   public static final int SLURMCTLD_PORT = 6817;
@@ -70,8 +74,17 @@ public record SlurmLayout(
     Objects.requireNonNull(mungeSocket, "mungeSocket");
     Objects.requireNonNull(accounting, "accounting");
     Objects.requireNonNull(hosting, "hosting");
+    Objects.requireNonNull(slurmdLogFile, "slurmdLogFile");
     checkPort(slurmctldPort, "slurmctldPort");
     checkPort(slurmdPort, "slurmdPort");
+  }
+
+  /** A layout with slurmd's logs in {@code logDir}, as {@code slurmd-%n.log}. */
+  public SlurmLayout(List<ControllerHost> controllers, int slurmctldPort, int slurmdPort, Path stateSaveLocation, Path slurmdSpoolDir,
+      Path logDir, Path pidDir, PowerPrograms powerPrograms, Optional<Path> prologSlurmctld, String slurmUser, Optional<Path> pluginDir,
+      Optional<Path> mungeSocket, AccountingEndpoint accounting, NodeHosting hosting) {
+    this(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir, powerPrograms, prologSlurmctld,
+        slurmUser, pluginDir, mungeSocket, accounting, hosting, logDir.resolve("slurmd-%n.log"));
   }
 
   private static void checkPort(int port, String what) {
@@ -219,31 +232,37 @@ public record SlurmLayout(
 
   public SlurmLayout withControllers(List<ControllerHost> newControllers) {
     return new SlurmLayout(newControllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting, slurmdLogFile);
   }
 
   public SlurmLayout withSlurmctldPort(int port) {
     return new SlurmLayout(controllers, port, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting, slurmdLogFile);
   }
 
   public SlurmLayout withMungeSocket(Path socket) {
     return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, pluginDir, Optional.of(socket), accounting, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, Optional.of(socket), accounting, hosting, slurmdLogFile);
   }
 
   public SlurmLayout withSlurmdPort(int port) {
     return new SlurmLayout(controllers, slurmctldPort, port, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting, slurmdLogFile);
   }
 
   public SlurmLayout withAccounting(AccountingEndpoint endpoint) {
     return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, endpoint, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, endpoint, hosting, slurmdLogFile);
   }
 
   public SlurmLayout withPluginDir(Path dir) {
     return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
-        powerPrograms, prologSlurmctld, slurmUser, Optional.of(dir), mungeSocket, accounting, hosting);
+        powerPrograms, prologSlurmctld, slurmUser, Optional.of(dir), mungeSocket, accounting, hosting, slurmdLogFile);
+  }
+
+  /** The same layout with slurmd logging to {@code file} ({@code %n}: the node's name). */
+  public SlurmLayout withSlurmdLogFile(Path file) {
+    return new SlurmLayout(controllers, slurmctldPort, slurmdPort, stateSaveLocation, slurmdSpoolDir, logDir, pidDir,
+        powerPrograms, prologSlurmctld, slurmUser, pluginDir, mungeSocket, accounting, hosting, file);
   }
 }
