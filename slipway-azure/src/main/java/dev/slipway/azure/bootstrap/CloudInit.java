@@ -43,7 +43,14 @@ public final class CloudInit {
   public static final String SLIPWAY_JAR = SLIPWAY_HOME + "/slipway.jar";
   public static final String BOOTSTRAP_SCRIPT = SLIPWAY_HOME + "/bootstrap/bootstrap.sh";
   public static final String AZFILE_MOUNT = AzureLogLayout.SHARE_MOUNT;
+  /** The daemon's log without a log share; with one it is {@link AzureLogLayout#daemonLog} on the share. */
   public static final String DAEMON_LOG = "/var/log/slipway/daemon.log";
+  /**
+   * Name of the share's credentials among the secrets joining compute nodes receive: the daemon
+   * hands {@code <secrets>/node-secret-azfile} out in the join response, the node writes it to
+   * {@code <node dir>/secrets/azfile} (0600), and its cifs mount line names that file.
+   */
+  public static final String NODE_SHARE_CREDENTIALS = "azfile";
   public static final String DAEMON_UNIT = "slipway-daemon.service";
   private static final String SLURM_ETC = "/etc/slurm";
   private static final String MUNGE_KEY = "/etc/munge/munge.key";
@@ -59,7 +66,8 @@ public final class CloudInit {
     }
     boolean controller = role.kind() == Role.Kind.CONTROLLER;
     boolean accounting = role.isPrimaryController() && config.slipway().accounting();
-    SlurmLayout layout = SlurmLayout.forAzure(config);
+    // slurmd's logs on the share outlive the Batch node that wrote them (AzureLogLayout).
+    SlurmLayout layout = SlurmLayout.forAzure(config).withSlurmdLogFile(java.nio.file.Path.of(logLayout(in).slurmdLogPattern()));
     RenderedSlurmConf conf = new SlurmConfRenderer(VmSizeCatalog.shipped().withDeclared(config.slipway().vmSizes())).render(config, layout);
     List<Mount> mounts = mounts(in);
 
@@ -79,8 +87,7 @@ public final class CloudInit {
       files.add(file(SLURM_ETC + "/slurmdbd.conf", slurmdbdConf(config, layout, password), "slurm:slurm", "0600", false, true));
       files.add(file(SLIPWAY_HOME + "/bootstrap/slurmdb.sql", slurmdbSql(password), "root:root", "0600", false, false));
     }
-    in.logShare().ifPresent(s -> files.add(file("/root/.azfile_creds",
-        "username=" + s.account() + "\npassword=" + s.accountKey().reveal() + "\n", "root:root", "0600", false, false)));
+    in.logShare().ifPresent(s -> files.add(file("/root/.azfile_creds", shareCredentials(s), "root:root", "0600", false, false)));
     if (controller) {
       for (Map.Entry<String, String> f : new TreeMap<>(in.slipwayFiles()).entrySet()) {
         files.add(file(SLIPWAY_ETC + "/" + f.getKey(), f.getValue(), "root:root", "0600", false, false));
@@ -92,7 +99,15 @@ public final class CloudInit {
       }
       files.add(file(SLIPWAY_HOME + "/bootstrap/jar.curlrc", "url = \"" + curlQuote(in.slipwayJarUrl()) + "\"\noutput = \"" + SLIPWAY_JAR + "\"\n",
           "root:root", "0600", false, false));
-      files.add(file("/etc/systemd/system/" + DAEMON_UNIT, daemonUnit(), "root:root", "0644", false, false));
+      String host = SlurmLayout.controllerNames(config.slurm().clusterId(), role.index() + 1).get(role.index());
+      files.add(file("/etc/systemd/system/" + DAEMON_UNIT, daemonUnit(logLayout(in).daemonLog(host), in.logShare().isPresent()),
+          "root:root", "0644", false, false));
+      // What joining compute nodes mount, for the daemon's join response (NodeMounts in the CLI):
+      // the share's key stays in root-only files here and reaches a node only over its join call.
+      in.logShare().ifPresent(share -> {
+        files.add(file(secrets + "/node-mounts", computeShareMount(share) + "\n", "root:root", "0400", false, false));
+        files.add(file(secrets + "/node-secret-" + NODE_SHARE_CREDENTIALS, shareCredentials(share), "root:root", "0400", false, false));
+      });
     }
     Optional<String> prep = controller ? in.controllerPrepScript() : in.loginPrepScript();
     prep.ifPresent(p -> files.add(file(SLIPWAY_HOME + "/bootstrap/additional-prep.sh", p, "root:root", "0700", false, false)));
@@ -132,10 +147,23 @@ public final class CloudInit {
             + "'; Slipway mounts nfs and glusterfs");
       }
     }
-    in.logShare().ifPresent(s -> out.add(new Mount("//" + s.account() + ".file." + s.endpointSuffix() + "/" + s.share() + " " + AZFILE_MOUNT
-        + " cifs vers=3.0,credentials=/root/.azfile_creds,uid=slurm,gid=slurm,file_mode=0660,dir_mode=0770,serverino,_netdev 0 0",
-        AZFILE_MOUNT, "cifs")));
+    in.logShare().ifPresent(s -> out.add(new Mount(shareMount(s, "/root/.azfile_creds"), AZFILE_MOUNT, "cifs")));
     return out;
+  }
+
+  /** The share's fstab line on a compute node, naming the credentials file slipway-node-join writes. */
+  public static String computeShareMount(BootstrapInputs.AzureFilesShare share) {
+    return shareMount(share, dev.slipway.azure.pools.NodeStartTask.NODE_DIR + "/secrets/" + NODE_SHARE_CREDENTIALS);
+  }
+
+  private static String shareMount(BootstrapInputs.AzureFilesShare s, String credentialsFile) {
+    return "//" + s.account() + ".file." + s.endpointSuffix() + "/" + s.share() + " " + AZFILE_MOUNT
+        + " cifs vers=3.0,credentials=" + credentialsFile + ",uid=slurm,gid=slurm,file_mode=0660,dir_mode=0770,serverino,_netdev 0 0";
+  }
+
+  /** mount.cifs's credentials file: the storage account and its key. */
+  private static String shareCredentials(BootstrapInputs.AzureFilesShare s) {
+    return "username=" + s.account() + "\npassword=" + s.accountKey().reveal() + "\n";
   }
 
   private static List<String> packages(boolean controller, boolean accounting, List<Mount> mounts) {
@@ -153,6 +181,8 @@ public final class CloudInit {
     user.put("name", in.config().slurm().login().ssh().username());
     user.put("shell", "/bin/bash");
     user.put("sudo", "ALL=(ALL) NOPASSWD:ALL");
+    // The same uid as on compute nodes (their start task creates the user), so jobs and shared files have one owner.
+    user.put("uid", dev.slipway.azure.pools.ClusterUser.UID);
     user.put("lock_passwd", true);
     if (!in.clusterUserKeys().isEmpty()) user.put("ssh_authorized_keys", in.clusterUserKeys());
     return List.of("default", user);
@@ -188,23 +218,27 @@ public final class CloudInit {
     return logLayout(in).powerLog(host);
   }
 
-  private static String daemonUnit() {
-    return String.join("\n",
+  /** The daemon's unit; with the log share its log is there, so the unit waits for the mount. */
+  private static String daemonUnit(String logFile, boolean shared) {
+    List<String> unit = new ArrayList<>(List.of(
         "[Unit]",
         "Description=Slipway daemon: grows and shrinks Batch pools for Slurm power saving",
         "After=network-online.target munge.service",
-        "Wants=network-online.target",
+        "Wants=network-online.target"));
+    if (shared) unit.add("RequiresMountsFor=" + AZFILE_MOUNT);
+    unit.addAll(List.of(
         "",
         "[Service]",
         "ExecStart=/usr/bin/java -jar " + SLIPWAY_JAR + " daemon -c " + SLIPWAY_ETC,
         "Restart=always",
         "RestartSec=5",
-        "StandardOutput=append:" + DAEMON_LOG,
-        "StandardError=append:" + DAEMON_LOG,
+        "StandardOutput=append:" + logFile,
+        "StandardError=append:" + logFile,
         "",
         "[Install]",
         "WantedBy=multi-user.target",
-        "");
+        ""));
+    return String.join("\n", unit);
   }
 
   private static String slurmdbdConf(ClusterConfig config, SlurmLayout layout, Secret password) {

@@ -1,5 +1,6 @@
 package dev.slipway.azure.pools;
 
+import dev.slipway.azure.arm.ArmPlanner;
 import dev.slipway.azure.batch.BatchPoolSpec;
 import dev.slipway.azure.batch.BatchVmExtension;
 import dev.slipway.config.ClusterConfig;
@@ -102,8 +103,20 @@ public final class BatchPoolTemplate {
     if (slots < 1) problems.add(error(file, "task_slots_per_node", "is " + slots, "1 or more"));
 
     Optional<dev.slipway.azure.batch.BatchStartTask> startTask = Optional.empty();
+    Optional<ClusterUser> user = Optional.empty();
     try {
-      startTask = Optional.of(NodeStartTask.of(pool.id(), join, setup));
+      user = Optional.of(ClusterUser.ofLogin(config));
+    } catch (IllegalArgumentException e) {
+      problems.add(ConfigProblem.error(Optional.of(config.sources().slurm()), 0, 0, "slurm.login.ssh.username", e.getMessage(),
+          "a Linux user name, e.g. shipyard"));
+    } catch (java.io.UncheckedIOException e) {
+      problems.add(ConfigProblem.error(Optional.of(config.sources().slurm()), 0, 0, "slurm.login.ssh.ssh_public_key", e.getMessage(),
+          "a readable OpenSSH public key file"));
+    }
+    try {
+      if (user.isPresent()) {
+        startTask = Optional.of(NodeStartTask.of(pool.id(), join, setup, user.get(), ArmPlanner.logShareName(config).isPresent()));
+      }
     } catch (IllegalArgumentException e) {
       problems.add(error(file, "additional_node_prep", e.getMessage(), "names that do not start with SLIPWAY_"));
     }

@@ -101,7 +101,7 @@ class BatchPoolTemplateTest {
     assertThat(spec.containerType()).contains("dockerCompatible");
     assertThat(spec.extensions()).containsExactly(BatchVmExtension.NVIDIA_GPU_DRIVER_LINUX);
     assertThat(spec.startTask().orElseThrow().environment()).containsEntry("MY_VAR", "x");
-    String script = NodeStartTask.script(c.poolSpecs().get("slurmpool").nodeSetup());
+    String script = NodeStartTask.script(c.poolSpecs().get("slurmpool").nodeSetup(), false);
     assertThat(script).contains("\necho pre\n").contains("\necho post\n");
   }
 
