@@ -110,13 +110,15 @@ public final class NodeStartTask {
       sb.append("# additional_node_prep.commands.pre\n");
       setup.prepCommandsPre().forEach(c -> sb.append(c).append('\n'));
     }
-    if (!setup.prepCommandsPost().isEmpty()) {
-      String post = "#!/bin/sh\nset -e\n" + String.join("\n", setup.prepCommandsPost()) + "\n";
-      sb.append("# additional_node_prep.commands.post, run by slipway-node-join before slurmd starts\n")
-          .append(heredoc("\"$d/slipway-prep\"", post, PREP_EOF))
-          .append("chmod 0700 \"$d/slipway-prep\"\n")
-          .append("export SLIPWAY_PREP_SCRIPT=\"$d/slipway-prep\"\n");
-    }
+    // The prep step knows the node's Slurm name (SLIPWAY_HOST), which pam_slurm_adopt needs.
+    String post = "#!/bin/sh\nset -e\n"
+        + "/bin/sh \"$AZ_BATCH_NODE_STARTUP_DIR/wd/" + ACCESS_FILE_NAME + "\"\n"
+        + (setup.prepCommandsPost().isEmpty() ? "" : "# additional_node_prep.commands.post\n" + String.join("\n", setup.prepCommandsPost()) + "\n");
+    sb.append("# run by slipway-node-join after mounting, before slurmd starts: pam_slurm_adopt learns this node's Slurm name")
+        .append(setup.prepCommandsPost().isEmpty() ? "" : ", then additional_node_prep.commands.post").append('\n')
+        .append(heredoc("\"$d/slipway-prep\"", post, PREP_EOF))
+        .append("chmod 0700 \"$d/slipway-prep\"\n")
+        .append("export SLIPWAY_PREP_SCRIPT=\"$d/slipway-prep\"\n");
     sb.append(heredoc("\"$d/" + NodeJoinScript.FILE_NAME + "\"", join, JOIN_EOF))
         .append("exec /bin/sh \"$d/").append(NodeJoinScript.FILE_NAME).append("\"\n");
     return sb.toString();

@@ -83,7 +83,8 @@ class NodeStartTaskTest {
     assertThat(r.output()).contains("SLIPWAY_JOIN_URLS is not set");
     assertThat(Files.readString(r.startup().resolve("pre-ran"))).isEqualTo("pre x\n");
     assertThat(Files.readString(r.startup().resolve("wd").resolve(NodeJoinScript.FILE_NAME))).isEqualTo(NodeJoinScript.text());
-    assertThat(Files.readString(r.startup().resolve("wd").resolve("slipway-prep"))).contains("echo post");
+    assertThat(Files.readString(r.startup().resolve("wd").resolve("slipway-prep")))
+        .contains("/bin/sh \"$AZ_BATCH_NODE_STARTUP_DIR/wd/slipway-node-access\"\n# additional_node_prep.commands.post\necho post\n");
     assertThat(Files.getPosixFilePermissions(r.startup().resolve("wd").resolve("slipway-start")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
@@ -104,12 +105,12 @@ class NodeStartTaskTest {
     List<String> account = Files.readAllLines(r.pam()).stream().filter(l -> l.startsWith("account") || l.contains("common-account")).toList();
     assertThat(account).containsExactly("@include common-account",
         "account [success=ignore default=1] pam_succeed_if.so quiet user ingroup slipway-adopt",
-        "account required pam_slurm_adopt.so");
+        "account required pam_slurm_adopt.so action_generic_failure=deny");
     assertThat(r.output()).contains("user shipyard (uid 2000) has 2 key(s)");
   }
 
   @Test
-  void accessScript_rerun_changesNothing_andRefusesAnExistingUserWithAnotherUid() throws Exception {
+  void accessScript_rerun_changesNothing_learnsTheSlurmNameOnce_andRefusesAnExistingUserWithAnotherUid() throws Exception {
     Path pam = dir.resolve("pam");
     Files.writeString(pam, "@include common-account\n");
     Path bin = Files.createDirectories(dir.resolve("bin2"));
@@ -122,23 +123,28 @@ class NodeStartTaskTest {
     Files.writeString(script, NodeStartTask.accessScript());
     String keys = Base64.getEncoder().encodeToString("ssh-ed25519 K\n".getBytes());
 
-    int first = runAccess(script, bin, pam, keys, "2000");
+    int first = runAccess(script, bin, pam, keys, "2000", "");
     String afterFirst = Files.readString(pam);
-    int second = runAccess(script, bin, pam, keys, "2000");
-    int otherUid = runAccess(script, bin, pam, keys, "1001");
+    int second = runAccess(script, bin, pam, keys, "2000", "");
+    String afterSecond = Files.readString(pam);
+    int joined = runAccess(script, bin, pam, keys, "2000", "gpu-3");
+    int rejoined = runAccess(script, bin, pam, keys, "2000", "gpu-3");
+    int otherUid = runAccess(script, bin, pam, keys, "1001", "");
 
-    assertThat(first).isZero();
-    assertThat(second).isZero();
-    assertThat(Files.readString(pam)).isEqualTo(afterFirst);
-    assertThat(afterFirst.lines().filter(l -> l.contains("pam_slurm_adopt.so"))).hasSize(1);
+    assertThat(List.of(first, second, joined, rejoined)).containsOnly(0);
+    assertThat(afterSecond).isEqualTo(afterFirst);
+    assertThat(Files.readString(pam)).isEqualTo("@include common-account\n"
+        + "# slipway: pam_slurm_adopt for members of slipway-adopt (docs/azure-pools.md)\n"
+        + "account [success=ignore default=1] pam_succeed_if.so quiet user ingroup slipway-adopt\n"
+        + "account required pam_slurm_adopt.so action_generic_failure=deny nodename=gpu-3\n");
     assertThat(otherUid).isEqualTo(5);
   }
 
-  private static int runAccess(Path script, Path bin, Path pam, String keys, String uidSeen) throws Exception {
+  private static int runAccess(Path script, Path bin, Path pam, String keys, String uidSeen, String host) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("/bin/sh", script.toString());
     pb.environment().clear();
     pb.environment().putAll(Map.of("PATH", bin + ":/usr/bin:/bin", "SLIPWAY_CLUSTER_USER", "shipyard", "SLIPWAY_CLUSTER_USER_UID", "2000",
-        "SLIPWAY_CLUSTER_USER_KEYS", keys, "SLIPWAY_PAM_SSHD", pam.toString(), "UID_SEEN", uidSeen));
+        "SLIPWAY_CLUSTER_USER_KEYS", keys, "SLIPWAY_PAM_SSHD", pam.toString(), "UID_SEEN", uidSeen, "SLIPWAY_HOST", host));
     pb.redirectErrorStream(true);
     Process p = pb.start();
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
