@@ -51,6 +51,10 @@ public final class CloudInit {
    * {@code <node dir>/secrets/azfile} (0600), and its cifs mount line names that file.
    */
   public static final String NODE_SHARE_CREDENTIALS = "azfile";
+  /** In the daemon's secrets directory: the fstab lines joining nodes mount (the CLI's NodeMounts reads it). */
+  public static final String NODE_MOUNTS_FILE = "node-mounts";
+  /** In the daemon's secrets directory: {@code node-secret-<name>}, a secret file joining nodes write. */
+  public static final String NODE_SECRET_PREFIX = "node-secret-";
   public static final String DAEMON_UNIT = "slipway-daemon.service";
   private static final String SLURM_ETC = "/etc/slurm";
   private static final String MUNGE_KEY = "/etc/munge/munge.key";
@@ -105,8 +109,8 @@ public final class CloudInit {
       // What joining compute nodes mount, for the daemon's join response (NodeMounts in the CLI):
       // the share's key stays in root-only files here and reaches a node only over its join call.
       in.logShare().ifPresent(share -> {
-        files.add(file(secrets + "/node-mounts", computeShareMount(share) + "\n", "root:root", "0400", false, false));
-        files.add(file(secrets + "/node-secret-" + NODE_SHARE_CREDENTIALS, shareCredentials(share), "root:root", "0400", false, false));
+        files.add(file(secrets + "/" + NODE_MOUNTS_FILE, computeShareMount(share) + "\n", "root:root", "0400", false, false));
+        files.add(file(secrets + "/" + NODE_SECRET_PREFIX + NODE_SHARE_CREDENTIALS, shareCredentials(share), "root:root", "0400", false, false));
       });
     }
     Optional<String> prep = controller ? in.controllerPrepScript() : in.loginPrepScript();

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.slipway.azure.pools.ClusterUser;
+import dev.slipway.azure.pools.NodeStartTask;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.config.ConfigLoader;
 import dev.slipway.model.Secret;
@@ -162,6 +164,49 @@ class CloudInitTest {
     JsonNode users = doc.path("users").get(1);
     assertThat(users.path("name").asText()).isEqualTo("shipyard");
     assertThat(users.path("ssh_authorized_keys").get(0).asText()).startsWith("ssh-ed25519 ");
+  }
+
+  @Test
+  void withTheLogShare_daemonAndSlurmdLogOnTheShare_andTheDaemonGetsTheNodesMountAndCredentialsInRootOnlyFiles() throws Exception {
+    ClusterConfig c = load(recipe());
+    BootstrapInputs in = inputs(c);
+    AzureLogLayout logs = new AzureLogLayout("myslurmcluster", true);
+    JsonNode doc = new YAMLMapper().readTree(CloudInit.render(in, Role.controller(0)));
+
+    assertThat(find(doc, "/etc/systemd/system/slipway-daemon.service").path("content").asText())
+        .contains("StandardOutput=append:" + logs.daemonLog("myslurmcluster-controller-vm000") + "\n")
+        .contains("RequiresMountsFor=/azfile-slurm\n");
+    assertThat(find(doc, "/etc/slurm/slurm.conf").path("content").asText())
+        .contains("SlurmdLogFile=" + logs.slurmdLogPattern() + "\n").contains("SlurmctldLogFile=" + logs.slurmctldLog() + "\n");
+    JsonNode mounts = find(doc, "/var/lib/slipway/myslurmcluster/secrets/" + CloudInit.NODE_MOUNTS_FILE);
+    assertThat(mounts.path("content").asText()).isEqualTo(CloudInit.computeShareMount(in.logShare().orElseThrow()) + "\n")
+        .contains(" /azfile-slurm cifs ").contains("credentials=" + NodeStartTask.NODE_DIR + "/secrets/" + CloudInit.NODE_SHARE_CREDENTIALS + ",");
+    JsonNode creds = find(doc, "/var/lib/slipway/myslurmcluster/secrets/" + CloudInit.NODE_SECRET_PREFIX + CloudInit.NODE_SHARE_CREDENTIALS);
+    assertThat(creds.path("content").asText()).isEqualTo("username=mystorageaccount\npassword=STORAGEKEY==\n");
+    assertThat(List.of(mounts.path("permissions").asText(), creds.path("permissions").asText())).containsOnly("0400");
+    assertThat(find(doc, CloudInit.BOOTSTRAP_SCRIPT).path("content").asText()).doesNotContain("STORAGEKEY");
+    assertThat(new YAMLMapper().readTree(CloudInit.render(in, Role.login(0))).path("write_files").toString()).doesNotContain("node-secret");
+  }
+
+  @Test
+  void withoutTheLogShare_everyLogStaysOnItsMachine_andNodesMountNothingOfOurs() throws Exception {
+    BootstrapInputs shared = inputs(load(recipe()));
+    BootstrapInputs in = new BootstrapInputs(shared.config(), shared.mungeKey(), shared.joinTokens(), shared.slipwayFiles(),
+        shared.clusterUserKeys(), shared.slipwayJarUrl(), shared.fileServers(), Optional.empty(), shared.controllerPrepScript(),
+        shared.loginPrepScript());
+    JsonNode doc = new YAMLMapper().readTree(CloudInit.render(in, Role.controller(0)));
+
+    assertThat(find(doc, "/etc/systemd/system/slipway-daemon.service").path("content").asText())
+        .contains("StandardOutput=append:" + CloudInit.DAEMON_LOG + "\n").doesNotContain("RequiresMountsFor");
+    assertThat(find(doc, "/etc/slurm/slurm.conf").path("content").asText()).contains("SlurmdLogFile=/var/log/slurm/slurmd-%n.log\n");
+    assertThat(doc.path("write_files").toString()).doesNotContain("node-mounts").doesNotContain("node-secret").doesNotContain("azfile");
+  }
+
+  @Test
+  void clusterUser_hasTheUidComputeNodesGiveIt() throws Exception {
+    JsonNode users = new YAMLMapper().readTree(render("recipe", Role.login(0))).path("users").get(1);
+
+    assertThat(users.path("uid").asInt()).isEqualTo(ClusterUser.UID);
   }
 
   @Test

@@ -31,4 +31,10 @@ class NodeMountsTest {
     assertThat(m.secretFiles().get("azfile").reveal()).isEqualTo("username=a\npassword=k3y\n");
     assertThat(m.toString()).doesNotContain("k3y");
   }
+
+  @Test
+  void fileNames_areTheOnesAzureControllersCloudInitWrites() {
+    assertThat(NodeMounts.MOUNTS_FILE).isEqualTo(dev.slipway.azure.bootstrap.CloudInit.NODE_MOUNTS_FILE);
+    assertThat(NodeMounts.SECRET_PREFIX).isEqualTo(dev.slipway.azure.bootstrap.CloudInit.NODE_SECRET_PREFIX);
+  }
 }
