@@ -148,6 +148,9 @@ public final class DaemonServer implements AutoCloseable {
     b.append("conf_server=").append(String.join(",", r.controllers().stream().map(DaemonServer::withPort).toList())).append('\n');
     b.append("munge_key=").append(r.mungeKey().reveal()).append('\n');
     r.mounts().forEach(m -> b.append("mount=").append(oneLine(m)).append('\n'));
+    // Epoch seconds with nine decimals: what `date +%s.%N` prints, so sh and awk compare it as is.
+    r.resumeRequestedAt().ifPresent(t -> b.append("resume_requested_at=").append(t.getEpochSecond()).append('.')
+        .append(String.format("%09d", t.getNano())).append('\n'));
     return b.toString();
   }
 

@@ -18,11 +18,16 @@ import java.nio.file.attribute.PosixFilePermissions;
  *       create {@code SlurmdSpoolDir=.../%n} and never gets going without it (feasibility report,
  *       gotcha 2);
  *   <li>starts slurmd in a <em>new</em> time namespace whose boot clock starts after the next whole
- *       second after the join. This is the only boot clock slurmctld sees (the start task's own is
- *       cosmetic, {@link NodeLauncher#launchNow}): the host may have been resumed after the node
- *       was requested (a node claimed for a newer resume), but never after the daemon answered the
- *       join, and slurmctld ignores a registration whose boot time is before the resume (gotcha 1;
- *       the arithmetic is NodeLauncher's with the join instant as request instant).
+ *       second after the host's resume. This is the only boot clock slurmctld sees (the start
+ *       task's own is cosmetic, {@link NodeLauncher#launchNow}), and slurmctld ignores a
+ *       registration whose boot time is before the resume (gotcha 1; the arithmetic is
+ *       NodeLauncher's with the resume instant as request instant). The resume instant is
+ *       {@code SLIPWAY_RESUME_REQUESTED_AT}, which slipway-node-join sets from the join response
+ *       (the time slurmctld's ResumeProgram recorded, at or after slurmctld's resume second): by
+ *       the time a node joins that is usually more than a second ago, so slurmd starts at once.
+ *       Without it (an older daemon, an operator's resume) the join instant stands in: the host
+ *       may have been resumed after its node was requested (a node claimed for a newer resume),
+ *       but never after the daemon answered the join; that costs a wait of 0.05 to 2.05 s.
  *   <li>with {@code SLIPWAY_MUNGE_SOCKET}, runs slurmd in a private mount namespace where that
  *       socket (the cluster's munged) is bind-mounted at munge's default path: a configless slurmd
  *       fetches its configuration before it has read {@code AuthInfo=socket=...}, so it would
@@ -43,8 +48,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * script adds back the node's own offset ({@code /proc/self/timens_offsets}) to get the host's
  * uptime h. It reads the wall clock w first, then h (so the host's boot instant {@code w - h} can
  * only be later than estimated, but for /proc/uptime's truncation), and takes the smallest whole M with
- * {@code w - h + M >= floor(w) + 1 + 0.05}: the new clock reads zero 0.05 to 2.05 s from now (about
- * 1 s on average; the 0.05 s cover /proc/uptime's truncation to hundredths). The kernel refuses an
+ * {@code w - h + M >= floor(r) + 1 + 0.05}, r the resume instant (or w): anchored at the join the new
+ * clock reads zero 0.05 to 2.05 s from now (about 1 s on average; the 0.05 s cover /proc/uptime's
+ * truncation to hundredths), anchored at a resume more than 2.05 s ago it already runs. The kernel refuses an
  * offset that makes the clock negative, so slurmd's time namespace is made only once that instant
  * has passed; the host name, the mounts and sshd are set up meanwhile in the UTS and mount
  * namespaces, which sshd and slurmd share.
@@ -76,17 +82,22 @@ public final class NodeSlurmd {
         spool=${SLIPWAY_SLURMD_SPOOL:?SLIPWAY_SLURMD_SPOOL is not set}
         mkdir -p "$spool/$host"
         # The boot instant of slurmd's time namespace: the first instant b = host boot + M (M whole
-        # seconds) at or after the next whole second after now, plus a margin (class comment). The
-        # wall clock is read before the uptime, so the host boot instant can only be later than
+        # seconds) at or after the next whole second after the resume, plus a margin (class
+        # comment). The resume is SLIPWAY_RESUME_REQUESTED_AT when the join response carried it,
+        # else now (the join came after the resume); the earlier of the two when both are known.
+        # The wall clock is read before the uptime, so the host boot instant can only be later than
         # estimated; /proc/uptime is the node's own clock, so its offset is added back.
         own=0
         if [ -r /proc/self/timens_offsets ]; then
           own=$(awk '$1 == "boottime" { print $2 }' /proc/self/timens_offsets)
         fi
+        resumed=${SLIPWAY_RESUME_REQUESTED_AT:-}
+        case $resumed in ''|*[!0-9.]*|*.*.*|.*) resumed= ;; esac
         wall=$(date +%s.%N)
         up=$(cut -d' ' -f1 /proc/uptime)
-        m=$(awk -v w="$wall" -v u="$up" -v o="$own" 'BEGIN {
-          h = u - o; j = int(w); x = j + 1 + 0.05 - (w - h); m = int(x); if (m < x) m++; print m }')
+        m=$(awk -v w="$wall" -v u="$up" -v o="$own" -v r="$resumed" 'BEGIN {
+          h = u - o; j = int(w); if (r != "" && int(r) < j) j = int(r)
+          x = j + 1 + 0.05 - (w - h); m = int(x); if (m < x) m++; if (m < 0) m = 0; print m }')
         sock=${SLIPWAY_MUNGE_SOCKET:-}
         mnt=
         if [ -n "$sock" ] || [ -n "${SLIPWAY_NODE_MOUNTS:-}" ] || [ -n "${SLIPWAY_NODE_SSHD_CONFIG:-}" ]; then
