@@ -3,9 +3,9 @@
 #  (a) submit -> RUNNING of `sbatch -N2` on powered-down elastic hosts (cold: resize, namespace boot,
 #      join, slurmd registration) against the same job on hosts already up (warm: a pool whose hosts
 #      are excluded from suspend), REPS rounds interleaved cold, warm, cold, warm ...;
-#  (b) job end -> both hosts given back (the daemon's `released` event: node removed, namespace
-#      deleted) and job end -> both hosts powered down again (idle~ in sinfo), against
-#      SuspendTime + SuspendTimeout.
+#  (b) job end -> both hosts given back (their nodes' namespaces deleted, polled with `ip netns
+#      list`) and job end -> both hosts powered down again (idle~ in sinfo), against SuspendTime +
+#      SuspendTimeout.
 # Prints every round, p50/max of each, the cold-minus-warm difference, the cold time split by stage
 # (from slurmctld's, the daemon's and the slurmds' logs) and the load average before and after.
 # Usage: bench/elastic.sh   (builds slipway-cli; SKIP_BUILD=1 uses target/slipway.jar; REPS=5)
@@ -85,14 +85,19 @@ run_job() {
 }
 # waits until job $1 left squeue
 wait_gone() { while [ -n "$(slurm squeue -h -j "$1" 2>/dev/null || true)" ]; do sleep 0.2; done; }
-# waits until every host of partition $1 is powered down (idle~); prints the time
+# waits until every host of partition $1 is powered down (idle~) and no node namespace of pool $2
+# is left; prints both times: "BACK DOWN" (namespaces gone, powered down)
 wait_down() {
-  while :; do
-    s=$(slurm sinfo -h -N -p "$1" -o '%t' | sort -u | tr '\n' ' ')
-    [ "$s" = "idle~ " ] && break
+  local back="" down="" s
+  while [ -z "$back" ] || [ -z "$down" ]; do
+    if [ -z "$back" ] && ! ip netns list | awk '{ print $1 }' | grep -Eq -- "-$2-[0-9]+\$"; then back=$(now); fi
+    if [ -z "$down" ]; then
+      s=$(slurm sinfo -h -N -p "$1" -o '%t' | sort -u | tr '\n' ' ')
+      [ "$s" = "idle~ " ] && down=$(now)
+    fi
     sleep 0.2
   done
-  now
+  echo "$back $down"
 }
 last_time() { # $1 file(s), $2 pattern: time stamp of the last matching line, as epoch
   local l
@@ -112,13 +117,7 @@ for r in $(seq 1 "$reps"); do
   hosts=$(slurm squeue -h -j "$cj" -o %N 2>/dev/null || true)
   wait_gone "$cj"
   t_end=$(last_time "$ctld_log" "_job_complete: JobId=$cj done")
-  t_down=$(wait_down cold)
-  # Given back: the later of the hosts' `released` events (the node and its namespace are gone).
-  t_back=""
-  for h in $(slurm scontrol show hostnames "$hosts" 2>/dev/null); do
-    b=$(last_time "$(daemon_logs)" "events - released pool=cpool host=$h:")
-    t_back=$(awk -v a="$t_back" -v b="$b" 'BEGIN { print (a == "" || b > a) ? b : a }')
-  done
+  read -r t_back t_down < <(wait_down cold cpool)
   read -r wj w0 w1 < <(run_job warm); wait_gone "$wj"
   # Stages of the cold job, each from the end of the previous one.
   t_alloc=$(last_time "$ctld_log" "sched: Allocate JobId=$cj ")
@@ -148,6 +147,6 @@ echo "elastic overhead (p50 cold - p50 warm): $(sub "$(p50 "$work/cold")" "$(p50
 awk '{ for (i = 1; i <= NF; i++) s[i] += $i } END {
   printf "cold stages, mean s: submit->allocate %.2f, allocate->resize %.2f, resize->joined %.2f, joined->slurmd started %.2f, slurmd started->configured %.2f, configured->RUNNING seen %.2f\n",
     s[1]/NR, s[2]/NR, s[3]/NR, s[4]/NR, s[5]/NR, s[6]/NR }' "$work/stages"
-echo "job end -> hosts given back (node removed): $(stat "$work/back") (SuspendTime = $idle s)"
+echo "job end -> hosts given back (namespaces deleted): $(stat "$work/back") (SuspendTime = $idle s, SuspendTime + SuspendTimeout = $((idle + suspend)) s)"
 echo "job end -> powered down (idle~): $(stat "$work/down") (SuspendTime + SuspendTimeout = $((idle + suspend)) s)"
 echo "== load average after $(cut -d' ' -f1-3 /proc/loadavg)"
