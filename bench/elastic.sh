@@ -90,7 +90,7 @@ wait_gone() { while [ -n "$(slurm squeue -h -j "$1" 2>/dev/null || true)" ]; do 
 wait_down() {
   local back="" down="" s
   while [ -z "$back" ] || [ -z "$down" ]; do
-    if [ -z "$back" ] && ! ip netns list | awk '{ print $1 }' | grep -Eq -- "-$2-[0-9]+\$"; then back=$(now); fi
+    if [ -z "$back" ] && ! ip netns list 2>/dev/null | awk '{ print $1 }' | grep -Eq -- "-$2-[0-9]+\$"; then back=$(now); fi
     if [ -z "$down" ]; then
       s=$(slurm sinfo -h -N -p "$1" -o '%t' | sort -u | tr '\n' ' ')
       [ "$s" = "idle~ " ] && down=$(now)

@@ -1,7 +1,11 @@
 package dev.slipway.local.netns;
 
 import dev.slipway.slurm.CommandRunner;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -10,8 +14,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One cluster's private layer-2 network on this machine: a Linux bridge in the root namespace
@@ -45,14 +51,28 @@ public final class LocalNetwork {
   private final CommandRunner runner;
   private final InstantSource clock;
   private final Pause pause;
+  private final Optional<Path> namespaceDirectory;
 
   public LocalNetwork(String clusterId, Subnet subnet, CommandRunner runner, InstantSource clock, Pause pause) {
+    this(clusterId, subnet, runner, clock, pause, Optional.empty());
+  }
+
+  /**
+   * With {@code namespaceDirectory} (where {@code ip netns} keeps its names, /run/netns),
+   * {@link #namespaces} reads that directory instead of running {@code ip netns list}, which is
+   * what {@code ip} does too, minus a process (0.25 s at load 20) and a netlink query per
+   * namespace on the machine. The netns provider lists namespaces on every pass of the daemon,
+   * including the one that resizes a pool for a cold job.
+   */
+  public LocalNetwork(String clusterId, Subnet subnet, CommandRunner runner, InstantSource clock, Pause pause,
+      Optional<Path> namespaceDirectory) {
     this.clusterId = clusterId;
     this.hash = shortHash(clusterId);
     this.subnet = subnet;
     this.runner = runner;
     this.clock = clock;
     this.pause = pause;
+    this.namespaceDirectory = namespaceDirectory;
   }
 
   /** The first six hex digits of the SHA-256 of the cluster id. */
@@ -195,6 +215,9 @@ public final class LocalNetwork {
 
   /** Names of this cluster's namespaces that exist now. */
   public Set<String> namespaces() {
+    if (namespaceDirectory.isPresent()) {
+      return namespacesIn(namespaceDirectory.get());
+    }
     CommandRunner.Result r = run(List.of("ip", "netns", "list"), false);
     Set<String> names = new java.util.TreeSet<>();
     for (String line : r.stdout().split("\n")) {
@@ -202,6 +225,18 @@ public final class LocalNetwork {
       if (name.startsWith(namespacePrefix())) {
         names.add(name);
       }
+    }
+    return names;
+  }
+
+  private Set<String> namespacesIn(Path dir) {
+    Set<String> names = new java.util.TreeSet<>();
+    try (Stream<Path> entries = Files.list(dir)) {
+      entries.map(e -> e.getFileName().toString()).filter(n -> n.startsWith(namespacePrefix())).forEach(names::add);
+    } catch (NoSuchFileException e) {
+      // No namespace was ever made on this machine since boot: ip netns list prints nothing then.
+    } catch (IOException e) {
+      throw new NetworkException("cannot list the network namespaces in " + dir + ": " + e.getMessage());
     }
     return names;
   }

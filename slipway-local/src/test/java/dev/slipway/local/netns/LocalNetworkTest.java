@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.testkit.FakeClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalNetworkTest {
   private final FakeClock clock = new FakeClock();
@@ -102,6 +106,20 @@ class LocalNetworkTest {
         .hasMessage("creating namespace " + ns + " (veth " + n.vethName(10) + ", eth0 10.213.7.10/24) with ip -batch exited 1: "
             + "RTNETLINK answers: File exists Command failed -:1");
     assertThat(runner.commands).contains("ip netns delete " + ns);
+  }
+
+  @Test
+  void namespaces_withANamespaceDirectory_readTheDirectory_withoutRunningACommand(@TempDir Path dir) throws Exception {
+    RecordingRunner runner = new RecordingRunner(c -> ok(""));
+    LocalNetwork n = new LocalNetwork("prod-cluster", subnet, runner, clock, advance, Optional.of(dir.resolve("netns")));
+    assertThat(n.namespaces()).as("no directory yet: no namespaces").isEmpty();
+    Files.createDirectories(dir.resolve("netns"));
+    Files.createFile(dir.resolve("netns").resolve(n.namespaceName("gpu-1")));
+    Files.createFile(dir.resolve("netns").resolve(n.namespaceName("gpu-2")));
+    Files.createFile(dir.resolve("netns").resolve("sw-000000-other-cluster-node"));
+
+    assertThat(n.namespaces()).containsExactly(n.namespaceName("gpu-1"), n.namespaceName("gpu-2"));
+    assertThat(runner.commands).isEmpty();
   }
 
   @Test
