@@ -3,7 +3,9 @@
 #  (a) submit -> RUNNING of `sbatch -N2` on powered-down elastic hosts (cold: resize, namespace boot,
 #      join, slurmd registration) against the same job on hosts already up (warm: a pool whose hosts
 #      are excluded from suspend), REPS rounds interleaved cold, warm, cold, warm ...;
-#  (b) job end -> both hosts powered down again (idle~ in sinfo), against SuspendTime + SuspendTimeout.
+#  (b) job end -> both hosts given back (their nodes' namespaces deleted, polled with `ip netns
+#      list`) and job end -> both hosts powered down again (idle~ in sinfo), against SuspendTime +
+#      SuspendTimeout.
 # Prints every round, p50/max of each, the cold-minus-warm difference, the cold time split by stage
 # (from slurmctld's, the daemon's and the slurmds' logs) and the load average before and after.
 # Usage: bench/elastic.sh   (builds slipway-cli; SKIP_BUILD=1 uses target/slipway.jar; REPS=5)
@@ -83,14 +85,19 @@ run_job() {
 }
 # waits until job $1 left squeue
 wait_gone() { while [ -n "$(slurm squeue -h -j "$1" 2>/dev/null || true)" ]; do sleep 0.2; done; }
-# waits until every host of partition $1 is powered down (idle~); prints the time
+# waits until every host of partition $1 is powered down (idle~) and no node namespace of pool $2
+# is left; prints both times: "BACK DOWN" (namespaces gone, powered down)
 wait_down() {
-  while :; do
-    s=$(slurm sinfo -h -N -p "$1" -o '%t' | sort -u | tr '\n' ' ')
-    [ "$s" = "idle~ " ] && break
+  local back="" down="" s
+  while [ -z "$back" ] || [ -z "$down" ]; do
+    if [ -z "$back" ] && ! ip netns list 2>/dev/null | awk '{ print $1 }' | grep -Eq -- "-$2-[0-9]+\$"; then back=$(now); fi
+    if [ -z "$down" ]; then
+      s=$(slurm sinfo -h -N -p "$1" -o '%t' | sort -u | tr '\n' ' ')
+      [ "$s" = "idle~ " ] && down=$(now)
+    fi
     sleep 0.2
   done
-  now
+  echo "$back $down"
 }
 last_time() { # $1 file(s), $2 pattern: time stamp of the last matching line, as epoch
   local l
@@ -103,14 +110,14 @@ sub() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else
 echo "== warming the warm pool (not counted)"
 read -r jid _ _ < <(run_job warm); wait_gone "$jid"
 
-: > "$work/cold"; : > "$work/warm"; : > "$work/down"; : > "$work/stages"
-printf '%-5s %-9s %-9s %-26s %s\n' round cold_s warm_s "job end->powered down" "cold stages: alloc resize join slurmd config run"
+: > "$work/cold"; : > "$work/warm"; : > "$work/down"; : > "$work/back"; : > "$work/stages"
+printf '%-5s %-9s %-9s %-10s %-10s %s\n' round cold_s warm_s "end->back" "end->down" "cold stages: alloc resize join slurmd config run"
 for r in $(seq 1 "$reps"); do
   read -r cj c0 c1 < <(run_job cold)
   hosts=$(slurm squeue -h -j "$cj" -o %N 2>/dev/null || true)
   wait_gone "$cj"
   t_end=$(last_time "$ctld_log" "_job_complete: JobId=$cj done")
-  t_down=$(wait_down cold)
+  read -r t_back t_down < <(wait_down cold cpool)
   read -r wj w0 w1 < <(run_job warm); wait_gone "$wj"
   # Stages of the cold job, each from the end of the previous one.
   t_alloc=$(last_time "$ctld_log" "sched: Allocate JobId=$cj ")
@@ -124,10 +131,11 @@ for r in $(seq 1 "$reps"); do
     t_slurmd=$(awk -v a="$t_slurmd" -v b="$s" 'BEGIN { print (a == "" || b > a) ? b : a }')
   done
   t_conf=$(last_time "$ctld_log" "Configuration for JobId=$cj is complete")
-  cold=$(sub "$c1" "$c0"); warm=$(sub "$w1" "$w0"); down=$(sub "$t_down" "$t_end")
+  cold=$(sub "$c1" "$c0"); warm=$(sub "$w1" "$w0"); down=$(sub "$t_down" "$t_end"); back=$(sub "$t_back" "$t_end")
   stages="$(sub "$t_alloc" "$c0") $(sub "$t_resize" "$t_alloc") $(sub "$t_join" "$t_resize") $(sub "$t_slurmd" "$t_join") $(sub "$t_conf" "$t_slurmd") $(sub "$c1" "$t_conf")"
-  echo "$cold" >> "$work/cold"; echo "$warm" >> "$work/warm"; echo "$down" >> "$work/down"; echo "$stages" >> "$work/stages"
-  printf '%-5s %-9s %-9s %-26s %s\n' "$r" "$cold" "$warm" "$down" "$stages"
+  echo "$cold" >> "$work/cold"; echo "$warm" >> "$work/warm"; echo "$down" >> "$work/down"; echo "$back" >> "$work/back"
+  echo "$stages" >> "$work/stages"
+  printf '%-5s %-9s %-9s %-10s %-10s %s\n' "$r" "$cold" "$warm" "$back" "$down" "$stages"
 done
 
 stat() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "p50 %.2f s, max %.2f s", v[int((NR + 1) / 2)], v[NR] }'; }
@@ -139,5 +147,6 @@ echo "elastic overhead (p50 cold - p50 warm): $(sub "$(p50 "$work/cold")" "$(p50
 awk '{ for (i = 1; i <= NF; i++) s[i] += $i } END {
   printf "cold stages, mean s: submit->allocate %.2f, allocate->resize %.2f, resize->joined %.2f, joined->slurmd started %.2f, slurmd started->configured %.2f, configured->RUNNING seen %.2f\n",
     s[1]/NR, s[2]/NR, s[3]/NR, s[4]/NR, s[5]/NR, s[6]/NR }' "$work/stages"
+echo "job end -> hosts given back (namespaces deleted): $(stat "$work/back") (SuspendTime = $idle s, SuspendTime + SuspendTimeout = $((idle + suspend)) s)"
 echo "job end -> powered down (idle~): $(stat "$work/down") (SuspendTime + SuspendTimeout = $((idle + suspend)) s)"
 echo "== load average after $(cut -d' ' -f1-3 /proc/loadavg)"

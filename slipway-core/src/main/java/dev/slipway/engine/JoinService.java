@@ -9,6 +9,9 @@ import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
 import dev.slipway.spi.HostBinding;
 import dev.slipway.spi.HostEvent;
+import dev.slipway.spi.HostIntent;
+import dev.slipway.spi.Intent;
+import dev.slipway.spi.IntentSource;
 import dev.slipway.spi.NodePool;
 import dev.slipway.spi.NodeProvider;
 import dev.slipway.spi.ProviderNode;
@@ -124,7 +127,7 @@ public final class JoinService {
         continue;
       }
       sink.accept(new EngineEvent(now, event.kind(), event.message(), Map.of("pool", b.poolId(), "host", b.host())));
-      return answer(b.host());
+      return answer(b.host(), resumeRequestedAt(b.host()));
     }
     return new Rejected(Rejection.UNAVAILABLE, "hosts of pool " + request.poolId() + " kept changing; try again");
   }
@@ -149,13 +152,33 @@ public final class JoinService {
       return new Rejected(Rejection.UNKNOWN_NODE, "node " + request.nodeId() + " serves host " + held.host() + " of pool " + held.poolId());
     }
     if (held.phase() == BindingPhase.JOINED || held.phase() == BindingPhase.REGISTERED) {
-      return answer(held.host());
+      return answer(held.host(), resumeRequestedAt(held.host()));
     }
     return new Rejected(Rejection.NODE_RELEASED, "node " + request.nodeId() + " served host " + held.host() + ", now " + held.phase());
   }
 
-  private JoinResult answer(String host) {
-    return new Accepted(new JoinResponse(host, settings.controllers(), settings.mungeKey(), settings.mounts(), settings.secretFiles()));
+  private JoinResult answer(String host, Optional<Instant> resumeRequestedAt) {
+    return new Accepted(new JoinResponse(host, settings.controllers(), settings.mungeKey(), settings.mounts(), settings.secretFiles(), resumeRequestedAt));
+  }
+
+  /*
+   * The time of the host's latest intent, when that intent is UP from ResumeProgram. slurmctld sets
+   * a node's boot_req_time to the (whole) second of its resume before it runs ResumeProgram, and the
+   * hook records the time of its own call (the spool wrapper's clock, truncated to milliseconds),
+   * so this instant's second is at or after boot_req_time. The binding's 'since' would be a valid
+   * bound too, but a later one (the reconciler's pass after the hook), leaving the node less slack;
+   * an operator's UP intent is no bound at all (slurmctld may resume the host after it). The latest
+   * intent, not the one the binding was made for: a newer resume means a newer boot_req_time.
+   * The host is already claimed here, so a store failure costs only the hint, not the join.
+   */
+  private Optional<Instant> resumeRequestedAt(String host) {
+    try {
+      return store.intent(host)
+          .filter(i -> i.intent() == Intent.UP && i.source() == IntentSource.RESUME)
+          .map(HostIntent::at);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** Compares digests so the time taken depends neither on where the values differ nor on their lengths. */

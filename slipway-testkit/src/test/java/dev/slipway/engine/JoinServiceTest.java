@@ -73,6 +73,42 @@ class JoinServiceTest {
   }
 
   @Test
+  void join_ofAHostResumedBySlurm_carriesTheTimeTheResumeProgramRecorded() {
+    java.time.Instant resumedAt = w.clock.instant();
+    List<ProviderNode> nodes = nodesFor("gpu", "gpu-0");
+    w.clock.advance(java.time.Duration.ofSeconds(3));
+
+    JoinResult r = join(nodes.get(0));
+
+    assertThat(((Accepted) r).response().resumeRequestedAt()).contains(resumedAt);
+  }
+
+  @Test
+  void join_again_afterANewerResume_carriesTheNewerResumeTime() {
+    List<ProviderNode> nodes = nodesFor("gpu", "gpu-0");
+    host(join(nodes.get(0)));
+    w.clock.advance(java.time.Duration.ofSeconds(5));
+    java.time.Instant again = w.clock.instant();
+    w.record(Intent.UP, IntentSource.RESUME, List.of("gpu-0"));
+
+    JoinResult r = join(nodes.get(0));
+
+    assertThat(((Accepted) r).response().resumeRequestedAt()).contains(again);
+  }
+
+  @Test
+  void join_whenTheHostsLatestIntentIsAnOperators_carriesNoResumeTime_soTheNodeAnchorsAtTheJoin() {
+    ProviderNode n = nodesFor("gpu", "gpu-0").get(0);
+    w.clock.advance(java.time.Duration.ofSeconds(2));
+    w.record(Intent.UP, IntentSource.OPERATOR, List.of("gpu-0"));
+
+    JoinResult r = join(n);
+
+    assertThat(host(r)).isEqualTo("gpu-0");
+    assertThat(((Accepted) r).response().resumeRequestedAt()).isEmpty();
+  }
+
+  @Test
   void join_again_bySameNode_returnsTheSameHostAndClaimsNoOther() {
     List<ProviderNode> nodes = nodesFor("gpu", "gpu-0", "gpu-1");
 

@@ -152,6 +152,9 @@ public final class DaemonServer implements AutoCloseable {
     r.secretFiles().forEach((name, content) -> b.append("secret_file=").append(name).append(' ')
         .append(Base64.getEncoder().encodeToString(content.reveal().getBytes(StandardCharsets.UTF_8))).append('\n'));
     r.mounts().forEach(m -> b.append("mount=").append(oneLine(m)).append('\n'));
+    // Epoch seconds with nine decimals: what `date +%s.%N` prints, so sh and awk compare it as is.
+    r.resumeRequestedAt().ifPresent(t -> b.append("resume_requested_at=").append(t.getEpochSecond()).append('.')
+        .append(String.format("%09d", t.getNano())).append('\n'));
     return b.toString();
   }
 

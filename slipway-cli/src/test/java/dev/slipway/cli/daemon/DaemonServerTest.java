@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.EngineTimings;
+import dev.slipway.engine.JoinResponse;
 import dev.slipway.engine.JoinService;
 import dev.slipway.engine.JoinSettings;
 import dev.slipway.engine.PoolTopology;
@@ -110,7 +111,8 @@ class DaemonServerTest {
   }
 
   @Test
-  void join_accepted_answersKeyValueLinesWithHostControllersMungeKeySecretFilesAndMounts() throws Exception {
+  void join_accepted_answersKeyValueLinesWithHostControllersMungeKeySecretFilesMountsAndResumeTime() throws Exception {
+    java.time.Instant resumed = clock.instant();
     hostWaits("gpu-2");
     node("n1", "127.0.0.1", ProviderNodeState.READY);
 
@@ -120,9 +122,20 @@ class DaemonServerTest {
     assertThat(r.headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
     assertThat(r.body().lines()).containsExactly("host=gpu-2", "controllers=ctl-0,ctl-1", "conf_server=ctl-0:6817,ctl-1:7817",
         "munge_key=" + MUNGE, "secret_file=azfile " + java.util.Base64.getEncoder().encodeToString("username=a\npassword=k\n".getBytes()),
-        "mount=nfs:/export /shared nfs rw");
+        "mount=nfs:/export /shared nfs rw",
+        "resume_requested_at=" + resumed.getEpochSecond() + "." + String.format("%09d", resumed.getNano()));
     assertThat(store.binding("gpu-2").orElseThrow().phase()).isEqualTo(BindingPhase.JOINED);
     assertThat(store.binding("gpu-2").orElseThrow().address()).contains("127.0.0.1");
+  }
+
+  @Test
+  void joinBody_writesTheResumeTimeAsEpochSecondsWithNineDecimals_andLeavesItOutWhenUnknown() {
+    JoinResponse with = new JoinResponse("gpu-2", List.of("ctl-0"), dev.slipway.model.Secret.of("k"), List.of(),
+        java.util.Optional.of(java.time.Instant.ofEpochSecond(1764190000L, 5_000_000)));
+    JoinResponse without = new JoinResponse("gpu-2", List.of("ctl-0"), dev.slipway.model.Secret.of("k"), List.of());
+
+    assertThat(DaemonServer.body(with).lines()).contains("resume_requested_at=1764190000.005000000");
+    assertThat(DaemonServer.body(without)).doesNotContain("resume_requested_at");
   }
 
   @Test

@@ -74,7 +74,7 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
     this.random = b.random;
     this.startTask = b.startTask;
     this.removalGrace = b.removalGrace;
-    this.network = new LocalNetwork(b.clusterId, b.subnet, b.runner, b.clock, b.pause);
+    this.network = new LocalNetwork(b.clusterId, b.subnet, b.runner, b.clock, b.pause, b.namespaceDirectory);
     this.addresses = new AddressBook(clusterDir.resolve("network").resolve("addresses"), b.subnet);
     this.launcher = b.launcher.orElseGet(() -> new NodeLauncher(HostClock.proc(b.clock), b.pause, NodeLauncher.PROCESS_BUILDER));
     AtomicInteger threads = new AtomicInteger();
@@ -103,6 +103,7 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
     private Optional<NodeLauncher> launcher = Optional.empty();
     private StartTaskSpec startTask;
     private Duration removalGrace = Duration.ofSeconds(5);
+    private Optional<Path> namespaceDirectory = Optional.of(Path.of("/run/netns"));
     private Optional<FaultRequests> faultRequests = Optional.empty();
     private final List<NetnsPoolSpec> pools = new ArrayList<>();
 
@@ -114,6 +115,15 @@ public final class NetnsProvider implements NodeProvider, FaultInjection {
 
     public Builder runner(CommandRunner r) {
       this.runner = r;
+      return this;
+    }
+
+    /**
+     * Where {@code ip netns} keeps namespace names (default /run/netns): read directly to list
+     * namespaces, once per pool per daemon pass; empty runs {@code ip netns list} through the runner.
+     */
+    public Builder namespaceDirectory(Optional<Path> dir) {
+      this.namespaceDirectory = Objects.requireNonNull(dir, "dir");
       return this;
     }
 

@@ -18,11 +18,16 @@ import java.nio.file.attribute.PosixFilePermissions;
  *       create {@code SlurmdSpoolDir=.../%n} and never gets going without it (feasibility report,
  *       gotcha 2);
  *   <li>starts slurmd in a <em>new</em> time namespace whose boot clock starts after the next whole
- *       second after the join. This is the only boot clock slurmctld sees (the start task's own is
- *       cosmetic, {@link NodeLauncher#launchNow}): the host may have been resumed after the node
- *       was requested (a node claimed for a newer resume), but never after the daemon answered the
- *       join, and slurmctld ignores a registration whose boot time is before the resume (gotcha 1;
- *       the arithmetic is NodeLauncher's with the join instant as request instant).
+ *       second after the host's resume. This is the only boot clock slurmctld sees (the start
+ *       task's own is cosmetic, {@link NodeLauncher#launchNow}), and slurmctld ignores a
+ *       registration whose boot time is before the resume (gotcha 1; the arithmetic is
+ *       NodeLauncher's with the resume instant as request instant). The resume instant is
+ *       {@code SLIPWAY_RESUME_REQUESTED_AT}, which slipway-node-join sets from the join response
+ *       (the time slurmctld's ResumeProgram recorded, at or after slurmctld's resume second): by
+ *       the time a node joins that is usually more than a second ago, so slurmd starts at once.
+ *       Without it (an older daemon, an operator's resume) the join instant stands in: the host
+ *       may have been resumed after its node was requested (a node claimed for a newer resume),
+ *       but never after the daemon answered the join; that costs a wait of 0.05 to 2.05 s.
  *   <li>with {@code SLIPWAY_MUNGE_SOCKET}, runs slurmd in a private mount namespace where that
  *       socket (the cluster's munged) is bind-mounted at munge's default path: a configless slurmd
  *       fetches its configuration before it has read {@code AuthInfo=socket=...}, so it would
@@ -43,8 +48,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * script adds back the node's own offset ({@code /proc/self/timens_offsets}) to get the host's
  * uptime h. It reads the wall clock w first, then h (so the host's boot instant {@code w - h} can
  * only be later than estimated, but for /proc/uptime's truncation), and takes the smallest whole M with
- * {@code w - h + M >= floor(w) + 1 + 0.05}: the new clock reads zero 0.05 to 2.05 s from now (about
- * 1 s on average; the 0.05 s cover /proc/uptime's truncation to hundredths). The kernel refuses an
+ * {@code w - h + M >= floor(r) + 1 + 0.05}, r the resume instant (or w): anchored at the join the new
+ * clock reads zero 0.05 to 2.05 s from now (about 1 s on average; the 0.05 s cover /proc/uptime's
+ * truncation to hundredths), anchored at a resume more than 2.05 s ago it already runs. The kernel refuses an
  * offset that makes the clock negative, so slurmd's time namespace is made only once that instant
  * has passed; the host name, the mounts and sshd are set up meanwhile in the UTS and mount
  * namespaces, which sshd and slurmd share.
@@ -74,25 +80,40 @@ public final class NodeSlurmd {
           exit 2
         fi
         spool=${SLIPWAY_SLURMD_SPOOL:?SLIPWAY_SLURMD_SPOOL is not set}
-        mkdir -p "$spool/$host"
-        # The boot instant of slurmd's time namespace: the first instant b = host boot + M (M whole
-        # seconds) at or after the next whole second after now, plus a margin (class comment). The
-        # wall clock is read before the uptime, so the host boot instant can only be later than
-        # estimated; /proc/uptime is the node's own clock, so its offset is added back.
-        own=0
-        if [ -r /proc/self/timens_offsets ]; then
-          own=$(awk '$1 == "boottime" { print $2 }' /proc/self/timens_offsets)
+        nodedir=${SLIPWAY_NODE_DIR:-$spool/$host}
+        # Every process here is on a cold job's path and costs 0.1 s or more on a loaded machine
+        # (docs/performance.md, "Elastic overhead"): one mkdir, one date, one awk.
+        if [ -n "${SLIPWAY_NODE_SSHD_CONFIG:-}" ]; then
+          mkdir -p "$spool/$host" "$nodedir/logs"
+        else
+          mkdir -p "$spool/$host"
         fi
+        # The boot instant of slurmd's time namespace: the first instant b = host boot + M (M whole
+        # seconds) at or after the next whole second after the resume, plus a margin (class
+        # comment). The resume is SLIPWAY_RESUME_REQUESTED_AT when the join response carried it,
+        # else now (the join came after the resume); the earlier of the two when both are known.
+        # The wall clock is read before the uptime (awk reads /proc/uptime after date ran), so the
+        # host boot instant can only be later than estimated; /proc/uptime is the node's own clock,
+        # so its offset is added back. awk prints M, that offset, and whether b is still ahead.
+        resumed=${SLIPWAY_RESUME_REQUESTED_AT:-}
+        case $resumed in ''|*[!0-9.]*|*.*.*|.*) resumed= ;; esac
         wall=$(date +%s.%N)
-        up=$(cut -d' ' -f1 /proc/uptime)
-        m=$(awk -v w="$wall" -v u="$up" -v o="$own" 'BEGIN {
-          h = u - o; j = int(w); x = j + 1 + 0.05 - (w - h); m = int(x); if (m < x) m++; print m }')
+        clock=$(awk -v w="$wall" -v r="$resumed" 'BEGIN {
+          o = 0
+          while ((getline line < "/proc/self/timens_offsets") > 0) { split(line, f, " "); if (f[1] == "boottime") o = f[2] }
+          getline line < "/proc/uptime"; split(line, f, " "); h = f[1] - o
+          j = int(w); if (r != "" && int(r) < j) j = int(r)
+          x = j + 1 + 0.05 - (w - h); m = int(x); if (m < x) m++; if (m < 0) m = 0
+          print m, o, (m - h + 0.02 > 0) ? 1 : 0 }')
+        m=${clock%% *}
+        rest=${clock#* }
+        own=${rest%% *}
+        ahead=${rest#* }
         sock=${SLIPWAY_MUNGE_SOCKET:-}
         mnt=
         if [ -n "$sock" ] || [ -n "${SLIPWAY_NODE_MOUNTS:-}" ] || [ -n "${SLIPWAY_NODE_SSHD_CONFIG:-}" ]; then
           mnt="--mount --propagation private"
         fi
-        nodedir=${SLIPWAY_NODE_DIR:-$spool/$host}
         # New UTS namespace: jobs' hostname prints the Slurm host, not the provider's node id.
         # With a socket: slurmd fetches its configuration (configless) through munge's default
         # socket before it knows AuthInfo, so in a private mount namespace the cluster's is put there.
@@ -105,7 +126,8 @@ public final class NodeSlurmd {
           nodedir=$3
           m=$4
           own=$5
-          shift 5
+          ahead=$6
+          shift 6
           hostname "$host"
           ownrun=
           if [ -n "$sock" ]; then
@@ -119,11 +141,13 @@ public final class NodeSlurmd {
             : > /run/munge/munge.socket.2
             mount --bind "$sock" /run/munge/munge.socket.2
           fi
-          tab=$(printf "\\t")
-          printf "%s\\n" "${SLIPWAY_NODE_MOUNTS:-}" | while IFS="$tab" read -r src dst; do
-            [ -n "$src" ] || continue
-            mount --bind "$src" "$dst"
-          done
+          if [ -n "${SLIPWAY_NODE_MOUNTS:-}" ]; then
+            tab=$(printf "\\t")
+            printf "%s\\n" "$SLIPWAY_NODE_MOUNTS" | while IFS="$tab" read -r src dst; do
+              [ -n "$src" ] || continue
+              mount --bind "$src" "$dst"
+            done
+          fi
           cfg=${SLIPWAY_NODE_SSHD_CONFIG:-}
           if [ -n "$cfg" ]; then
             # sshd insists on its privilege separation directory; on a private /run it is made
@@ -132,19 +156,21 @@ public final class NodeSlurmd {
             if [ -n "$ownrun" ]; then mkdir -m 0755 /run/sshd; fi
             if [ -d /run/sshd ]; then
               mount --bind "${SLIPWAY_NODE_SSHD_PAM:?SLIPWAY_NODE_SSHD_PAM is not set}" /etc/pam.d/sshd
-              mkdir -p "$nodedir/logs"
-              env SLURM_CONF="${SLIPWAY_NODE_SLURM_CONF:-/etc/slurm/slurm.conf}" "${SLIPWAY_SSHD_PROGRAM:-/usr/sbin/sshd}" \\
+              SLURM_CONF="${SLIPWAY_NODE_SLURM_CONF:-/etc/slurm/slurm.conf}" "${SLIPWAY_SSHD_PROGRAM:-/usr/sbin/sshd}" \\
                 -f "$cfg" -o "PidFile=$nodedir/sshd.pid" -E "$nodedir/logs/sshd.log" \\
                 || echo "slipway-node-slurmd: sshd did not start on $host (see $nodedir/logs/sshd.log)" >&2
             else
               echo "slipway-node-slurmd: /run/sshd is missing; no sshd on $host" >&2
             fi
           fi
-          left=$(awk -v u="$(cut -d" " -f1 /proc/uptime)" -v o="$own" -v m="$m" "BEGIN {
-            l = m - (u - o) + 0.02; if (l > 0) printf \\"%.2f\\", l; else print 0 }")
-          sleep "$left"
+          # Anchored at a resume more than about 2 s ago the boot instant has passed already.
+          if [ "$ahead" = 1 ]; then
+            left=$(awk -v u="$(cut -d" " -f1 /proc/uptime)" -v o="$own" -v m="$m" "BEGIN {
+              l = m - (u - o) + 0.02; if (l > 0) printf \\"%.2f\\", l; else print 0 }")
+            sleep "$left"
+          fi
           exec unshare --time --fork --boottime "-$m" -- "${SLIPWAY_SLURMD_PROGRAM:-slurmd}" "$@"
-        ' slipway-node-slurmd "$host" "$sock" "$nodedir" "$m" "$own" "$@"
+        ' slipway-node-slurmd "$host" "$sock" "$nodedir" "$m" "$own" "$ahead" "$@"
         """;
   }
 

@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.testkit.FakeClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalNetworkTest {
   private final FakeClock clock = new FakeClock();
@@ -58,28 +64,36 @@ class LocalNetworkTest {
   }
 
   @Test
-  void createNamespace_attachesAVethToTheBridgeWithoutADefaultRoute() {
-    RecordingRunner runner = new RecordingRunner(c -> ok(""));
-    LocalNetwork n = network(runner);
+  void createNamespace_attachesAVethToTheBridgeWithoutADefaultRoute_inOneProcess() {
+    List<List<String>> commands = new ArrayList<>();
+    LocalNetwork n = new LocalNetwork("prod-cluster", subnet, (command, timeout) -> {
+      commands.add(command);
+      return ok("");
+    }, clock, advance);
 
     n.createNamespace("ns1", 10);
 
     String veth = n.vethName(10);
-    assertThat(runner.commands).containsExactly(
-        "ip netns add ns1",
-        "ip link add name " + veth + " type veth peer name eth0 netns ns1",
-        "ip link set dev " + veth + " master " + n.bridgeName() + " up",
-        "ip -n ns1 addr add 10.213.7.10/24 dev eth0",
-        "ip -n ns1 link set dev eth0 up",
-        "ip -n ns1 link set dev lo up");
+    assertThat(commands).hasSize(1);
+    List<String> c = commands.get(0);
+    assertThat(c.subList(0, 2)).containsExactly("sh", "-c");
+    assertThat(c.get(2)).contains("ip -batch -").contains("ip -n \"$1\" -batch -");
+    assertThat(c.subList(3, c.size())).containsExactly("slipway-netns", "ns1",
+        "netns add ns1\n"
+            + "link add name " + veth + " type veth peer name eth0 netns ns1\n"
+            + "link set dev " + veth + " master " + n.bridgeName() + " up",
+        "addr add 10.213.7.10/24 dev eth0\n"
+            + "link set dev eth0 up\n"
+            + "link set dev lo up");
+    assertThat(String.join(" ", c)).doesNotContain("route").doesNotContain("ip_forward");
   }
 
   @Test
-  void createNamespace_whenAStepFails_removesWhatItMadeAndThrows() {
+  void createNamespace_whenAStepFails_removesWhatItMadeAndThrowsNamingIt() {
     String ns = network(new RecordingRunner(c -> ok(""))).namespaceName("gpu-1");
     RecordingRunner runner = new RecordingRunner(c -> {
-      if (c.startsWith("ip -n " + ns + " addr add")) {
-        return fail("RTNETLINK answers: File exists");
+      if (c.startsWith("sh -c")) {
+        return fail("RTNETLINK answers: File exists\nCommand failed -:1");
       }
       if (c.equals("ip netns list")) {
         return ok(ns + " (id: 3)\n");
@@ -89,8 +103,23 @@ class LocalNetworkTest {
     LocalNetwork n = network(runner);
 
     assertThatThrownBy(() -> n.createNamespace(ns, 10)).isInstanceOf(NetworkException.class)
-        .hasMessageContaining("ip -n " + ns + " addr add 10.213.7.10/24 dev eth0 exited 1: RTNETLINK answers: File exists");
+        .hasMessage("creating namespace " + ns + " (veth " + n.vethName(10) + ", eth0 10.213.7.10/24) with ip -batch exited 1: "
+            + "RTNETLINK answers: File exists Command failed -:1");
     assertThat(runner.commands).contains("ip netns delete " + ns);
+  }
+
+  @Test
+  void namespaces_withANamespaceDirectory_readTheDirectory_withoutRunningACommand(@TempDir Path dir) throws Exception {
+    RecordingRunner runner = new RecordingRunner(c -> ok(""));
+    LocalNetwork n = new LocalNetwork("prod-cluster", subnet, runner, clock, advance, Optional.of(dir.resolve("netns")));
+    assertThat(n.namespaces()).as("no directory yet: no namespaces").isEmpty();
+    Files.createDirectories(dir.resolve("netns"));
+    Files.createFile(dir.resolve("netns").resolve(n.namespaceName("gpu-1")));
+    Files.createFile(dir.resolve("netns").resolve(n.namespaceName("gpu-2")));
+    Files.createFile(dir.resolve("netns").resolve("sw-000000-other-cluster-node"));
+
+    assertThat(n.namespaces()).containsExactly(n.namespaceName("gpu-1"), n.namespaceName("gpu-2"));
+    assertThat(runner.commands).isEmpty();
   }
 
   @Test

@@ -56,4 +56,51 @@ class NodeSlurmdIT {
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("nothing is mounted in the host's namespace")
         .doesNotContain(socket.toString()).doesNotContain("slipway-munge").doesNotContain("slipway-run");
   }
+
+  @Test
+  void givenTheResumeInstant_anchorsSlurmdsBootClockAfterTheResumesNextSecond_notAfterTheJoins() throws Exception {
+    Path script = NodeSlurmd.install(tmp.resolve("bin"));
+    Path seen = tmp.resolve("seen");
+    Path recorder = tmp.resolve("fake-slurmd");
+    Files.writeString(recorder, """
+        #!/bin/sh
+        { cut -d' ' -f1 /proc/uptime; date +%%s.%%N; } > "%s"
+        """.formatted(seen));
+    recorder.toFile().setExecutable(true);
+    double joined = System.currentTimeMillis() / 1000.0;
+    double resumed = joined - 3.5;
+    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
+        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(),
+        "SLIPWAY_RESUME_REQUESTED_AT", String.format(java.util.Locale.ROOT, "%.9f", resumed)))
+        .run(List.of("sh", script.toString(), "-N", "gpu-4", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> lines = Files.readAllLines(seen);
+    double bootInstant = Double.parseDouble(lines.get(1)) - Double.parseDouble(lines.get(0));
+    // At or after the resume's next second (what slurmctld needs), and at most about a second
+    // later: well before the join's next second, which is where it was anchored without the hint.
+    assertThat(bootInstant).as("boot instant of slurmd's clock").isGreaterThanOrEqualTo(Math.floor(resumed) + 1)
+        .isLessThan(Math.floor(resumed) + 2.2).isLessThan(Math.floor(joined));
+  }
+
+  @Test
+  void givenAMalformedResumeInstant_anchorsAtTheJoinAsWithout() throws Exception {
+    Path script = NodeSlurmd.install(tmp.resolve("bin"));
+    Path seen = tmp.resolve("seen");
+    Path recorder = tmp.resolve("fake-slurmd");
+    Files.writeString(recorder, """
+        #!/bin/sh
+        { cut -d' ' -f1 /proc/uptime; date +%%s.%%N; } > "%s"
+        """.formatted(seen));
+    recorder.toFile().setExecutable(true);
+    double joined = System.currentTimeMillis() / 1000.0;
+    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
+        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(), "SLIPWAY_RESUME_REQUESTED_AT", "12.3.4"))
+        .run(List.of("sh", script.toString(), "-N", "gpu-5", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> lines = Files.readAllLines(seen);
+    double bootInstant = Double.parseDouble(lines.get(1)) - Double.parseDouble(lines.get(0));
+    assertThat(bootInstant).isGreaterThanOrEqualTo(Math.floor(joined) + 1);
+  }
 }

@@ -69,6 +69,9 @@ class LocalProvisionerTest {
       if (line.startsWith("ip netns add ")) {
         namespaces.add(command.get(3));
       }
+      if (command.size() > 4 && command.get(0).equals("sh") && command.get(3).equals("slipway-netns")) {
+        namespaces.add(command.get(4)); // LocalNetwork.createCommand: one sh feeding ip -batch
+      }
       if (line.startsWith("ip netns delete ")) {
         namespaces.remove(command.get(3));
       }
