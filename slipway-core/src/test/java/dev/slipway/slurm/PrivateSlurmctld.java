@@ -65,6 +65,15 @@ public final class PrivateSlurmctld implements AutoCloseable {
         "PrivateData=cloud"));
   }
 
+  /** Sets {@code key} to {@code value} in {@code lines} (a test that needs another value than the standard one). */
+  public static void replace(List<String> lines, String key, String value) {
+    int i = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf('=')))).toList().indexOf(key);
+    if (i < 0) {
+      throw new IllegalArgumentException("no " + key + " in " + lines);
+    }
+    lines.set(i, key + "=" + value);
+  }
+
   /**
    * Starts {@code slurmctld -i} on {@code conf} (whose SlurmctldPidFile is {@code pidFile} and whose
    * StateSaveLocation must exist) and waits until it answers {@code scontrol ping}; stops it again

@@ -181,45 +181,25 @@ class NetnsBatchEmulatorSlurmIT {
     for (String d : List.of("state", "spool", "log", "run")) Files.createDirectories(dir.resolve(d));
     String host = PROCESSES.run(List.of("hostname", "-s"), SHORT).stdout().strip();
     Path conf = dir.resolve("slurm.conf");
-    Files.writeString(conf, String.join("\n", List.of(
-        "ClusterName=" + clusterId,
-        // The nodes reach slurmctld at the bridge address; the name must be this machine's.
-        "SlurmctldHost=" + host + "(" + bridge + ")",
-        "SlurmUser=root",
-        "SlurmctldPort=" + port,
-        "SlurmdPort=" + (port + 1),
-        "AuthType=auth/munge",
-        "AuthInfo=socket=" + socket,
-        "CredType=cred/munge",
-        "StateSaveLocation=" + dir.resolve("state"),
-        "SlurmctldPidFile=" + dir.resolve("run/slurmctld.pid"),
-        "SlurmctldLogFile=" + dir.resolve("log/slurmctld.log"),
+    // The nodes reach slurmctld at the bridge address; the name must be this machine's.
+    List<String> lines = PrivateSlurmctld.standardLines(clusterId, host + "(" + bridge + ")", port, socket, dir);
+    // Configless: the nodes' slurmd fetch slurm.conf from slurmctld, as on the local backend.
+    PrivateSlurmctld.replace(lines, "SlurmctldParameters", "enable_configless,cloud_reg_addrs,idle_on_node_suspend");
+    PrivateSlurmctld.replace(lines, "ResumeTimeout", "120");
+    lines.addAll(List.of(
         "SlurmdSpoolDir=" + dir.resolve("spool") + "/%n",
         "SlurmdPidFile=" + dir.resolve("run") + "/slurmd-%n.pid",
         "SlurmdLogFile=" + dir.resolve("log") + "/slurmd-%n.log",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "MpiDefault=none",
-        "JobCompType=jobcomp/none",
-        "AccountingStorageType=accounting_storage/none",
-        "SlurmctldParameters=enable_configless,cloud_reg_addrs,idle_on_node_suspend",
-        "ResumeProgram=/bin/true",
-        "SuspendProgram=/bin/true",
-        "SuspendTime=600",
-        "ResumeTimeout=120",
-        "SuspendTimeout=30",
         "ReturnToService=2",
-        "TreeWidth=65533",
-        "PrivateData=cloud",
         "NodeName=gpu-[0-1] State=CLOUD CPUs=1",
-        "PartitionName=p Nodes=gpu-[0-1] Default=YES MaxTime=INFINITE State=UP")) + "\n");
+        "PartitionName=p Nodes=gpu-[0-1] Default=YES MaxTime=INFINITE State=UP"));
+    Files.writeString(conf, String.join("\n", lines) + "\n");
     return conf;
   }
 
   private void startSlurmctld() throws Exception {
-    Path log = dir.resolve("log/slurmctld.log");
-    slurmctld = Optional.of(PrivateSlurmctld.start(slurmConf, dir.resolve("run/slurmctld.pid"), log));
+    Path log = dir.resolve("slurmctld.log");
+    slurmctld = Optional.of(PrivateSlurmctld.start(slurmConf, dir.resolve("slurmctld.pid"), log));
     slurmctld.get().awaitNodes(2, log);
   }
 
@@ -274,7 +254,7 @@ class NetnsBatchEmulatorSlurmIT {
     await("the host to be registered in Slurm and the binding REGISTERED",
         () -> store.binding("gpu-0").map(b -> b.phase() == BindingPhase.REGISTERED).orElse(false),
         () -> "binding " + store.binding("gpu-0") + "\n" + slurm.run(List.of("scontrol", "show", "node", "gpu-0"), SHORT).stdout()
-            + "\nslurmd log:\n" + tail(dir.resolve("log/slurmd-gpu-0.log")) + "\nslurmctld log:\n" + tail(dir.resolve("log/slurmctld.log"))
+            + "\nslurmd log:\n" + tail(dir.resolve("log/slurmd-gpu-0.log")) + "\nslurmctld log:\n" + tail(dir.resolve("slurmctld.log"))
             + "\nnodes: " + gpu.nodes() + "\n" + startTaskLogs());
 
     String shown = slurm.run(List.of("scontrol", "show", "node", "gpu-0", "--oneliner"), SHORT).stdout();
