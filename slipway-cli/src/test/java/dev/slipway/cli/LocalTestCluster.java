@@ -205,10 +205,11 @@ final class LocalTestCluster implements AutoCloseable {
     return RUNNER.run(command, timeout);
   }
 
-  /** Runs the shaded jar with {@code args} and this cluster's configuration ({@code -c}). */
+  /** Runs the shaded jar with {@code args} and this cluster's configuration ({@code -c}, before a {@code --}). */
   CommandRunner.Result cli(Duration timeout, String... args) {
     List<String> command = new ArrayList<>(List.of(args));
-    command.addAll(List.of("-c", conf.toString()));
+    int end = command.indexOf("--");
+    command.addAll(end < 0 ? command.size() : end, List.of("-c", conf.toString()));
     return slipway(timeout, command.toArray(String[]::new));
   }
 
