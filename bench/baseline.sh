@@ -7,40 +7,12 @@
 #      (20 hosts per call), no faults.
 # Prints resume-to-registered latency and provider calls of both, and the ratios.
 # Usage: bench/baseline.sh          (builds slipway-cli; about 1 minute on 2 cores)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/sim.sh"
+bench_build
 
-echo "== building slipway-cli"
-mvn -o -q -B -pl slipway-cli -am package -DskipTests
-
-mkdir -p "$work/config"
+bench_sim_config wide wide w 4 100
 {
-  cat <<'YAML'
-slurm:
-  cluster_id: wide
-  controller: {ssh: {username: admin}, vm_size: standard_d2_v3, vm_count: 1}
-  login: {ssh: {username: alice}, vm_size: standard_d2_v3, vm_count: 1}
-  shared_data_volumes: {nfs: {host_mount_path: /shared, store_slurmctld_state: true}}
-  slurm_options:
-    elastic_partitions:
-      wide:
-        default: true
-        batch_pools:
-YAML
-  for p in 0 1 2 3; do
-    printf '          w%d: {compute_node_type: dedicated, max_compute_nodes: 100, weight: 1, features: [f%d], vm_size: standard_f2s_v2}\n' "$p" "$p"
-  done
-  echo "slipway: {backend: sim}"
-} > "$work/config/slurm.yaml"
-{
-  echo "config: config"
-  echo "end: 1h"
-  echo "seed: 3"
-  echo "cluster: {suspend_time: 5m, resume_timeout: 20m, suspend_timeout: 2m}"
-  echo "pool_defaults: {boot_time: {distribution: uniform, min: 2m, max: 4m}}"
-  echo "jobs:"
+  bench_scenario_head 1h 3
   for c in $(seq 0 19); do
     for p in 0 1 2 3; do
       printf '  - {at: %ds, partition: wide, nodes: 5, duration: 15m, constraint: f%d}\n' $((c * 5)) "$p"
@@ -48,7 +20,7 @@ YAML
   done
 } > "$work/wide.yaml"
 
-echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine_line
 for scenario in examples/scenarios/burst.yaml "$work/wide.yaml"; do
   name=$(basename "$scenario" .yaml)
   java -jar slipway-cli/target/slipway.jar simulate --scenario "$scenario" --baseline --output json > "$work/$name.json"

@@ -7,42 +7,13 @@
 # (c) the whole 40-minute run, and the JVM's peak heap.
 # JAR=path runs another build (before/after comparisons); JAVA_OPTS adds JVM flags (e.g. JFR).
 # Usage: bench/burst.sh   (builds slipway-cli). Smaller: PER_POOL=200 JOB_NODES=4 bench/burst.sh (2,000 hosts)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-echo "== building slipway-cli"
-[ -n "${SKIP_BUILD:-}" ] || mvn -o -q -B -pl slipway-cli -am package -DskipTests
+source "$(dirname "$0")/lib/sim.sh"
+bench_build
 
 pools=${POOLS:-10}; per_pool=${PER_POOL:-1000}; calls=${CALLS:-50}; job_nodes=${JOB_NODES:-20}
-mkdir -p "$work/config"
+bench_sim_config burst burst p "$pools" "$per_pool"
 {
-  cat <<'YAML'
-slurm:
-  cluster_id: burst
-  controller: {ssh: {username: admin}, vm_size: standard_d2_v3, vm_count: 1}
-  login: {ssh: {username: alice}, vm_size: standard_d2_v3, vm_count: 1}
-  shared_data_volumes: {nfs: {host_mount_path: /shared, store_slurmctld_state: true}}
-  slurm_options:
-    elastic_partitions:
-      burst:
-        default: true
-        batch_pools:
-YAML
-  for p in $(seq 0 $((pools - 1))); do
-    printf '          p%d: {compute_node_type: dedicated, max_compute_nodes: %d, weight: 1, features: [f%d], vm_size: standard_f2s_v2}\n' \
-      "$p" "$per_pool" "$p"
-  done
-  echo "slipway: {backend: sim}"
-} > "$work/config/slurm.yaml"
-{
-  echo "config: config"
-  echo "end: 40m"
-  echo "seed: 1"
-  echo "cluster: {suspend_time: 5m, resume_timeout: 20m, suspend_timeout: 2m}"
-  echo "pool_defaults: {boot_time: {distribution: uniform, min: 2m, max: 4m}}"
-  echo "jobs:"
+  bench_scenario_head 40m 1
   for c in $(seq 0 $((calls - 1))); do
     for p in $(seq 0 $((pools - 1))); do
       printf '  - {at: %ds, partition: burst, nodes: %d, duration: 10m, constraint: f%d}\n' $((c * 2)) "$job_nodes" "$p"
@@ -50,7 +21,7 @@ YAML
   done
 } > "$work/burst.yaml"
 
-echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine_line
 start=$(date +%s%N)
 java -Xmx256m ${JAVA_OPTS:-} -jar "${JAR:-slipway-cli/target/slipway.jar}" simulate --scenario "$work/burst.yaml" --output json | sed -n '/^{/,$p' > "$work/report.json"
 end=$(date +%s%N)

@@ -4,28 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.slipway.local.netns.LocalNetwork;
-import dev.slipway.local.netns.Pause;
-import dev.slipway.local.netns.Subnet;
 import dev.slipway.local.provision.Procfs;
 import dev.slipway.slurm.CommandRunner;
-import dev.slipway.slurm.ProcessCommandRunner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,49 +34,24 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComputeNodeAccessIT {
-  private static final CommandRunner RUNNER = new ProcessCommandRunner();
-  private static final Path JAR = Path.of("target", "slipway.jar").toAbsolutePath();
+  private static final CommandRunner RUNNER = LocalTestCluster.RUNNER;
   private static final Duration SHORT = Duration.ofSeconds(30);
 
-  private Path tmp;
-  private Path conf;
-  private Path clusterDir;
+  private LocalTestCluster cluster;
   private Path shared;
   private String user;
-  private String loginNs;
-  private LocalNetwork network;
   private String holdingJob;
   private String holdingHost;
   private final List<Long> sshdPids = new ArrayList<>();
 
   @BeforeAll
   void createCluster() throws Exception {
-    assumeThat(System.getProperty("user.name")).as("local clusters need root (namespaces, mounts)").isEqualTo("root");
-    for (String tool : List.of("slurmctld", "slurmd", "munged", "sshd", "ssh", "scontrol", "sbatch", "nsenter", "unshare", "ip",
-        "ssh-keygen", "curl", "runuser", "useradd")) {
-      assumeThat(RUNNER.run(List.of("sh", "-c", "command -v " + tool + " || test -x /usr/sbin/" + tool), Duration.ofSeconds(10)).ok())
-          .as("needs " + tool + " (Debian: slurmctld slurmd slurm-client munge openssh-server openssh-client iproute2 util-linux curl)")
-          .isTrue();
-    }
+    LocalTestCluster.requireMachine(List.of("slurmctld", "slurmd", "munged", "sshd", "ssh", "scontrol", "sbatch", "nsenter", "unshare", "ip",
+        "ssh-keygen", "curl", "runuser", "useradd"), "slurmctld slurmd slurm-client munge openssh-server openssh-client iproute2 util-linux curl");
     assumeThat(RUNNER.run(List.of("sh", "-c", "ls /lib/security/pam_slurm_adopt.so /lib/*/security/pam_slurm_adopt.so 2>/dev/null | grep -q ."),
         Duration.ofSeconds(10)).ok()).as("needs pam_slurm_adopt.so (Debian: libpam-slurm-adopt)").isTrue();
-    assertThat(JAR).as("run through 'mvn verify', which builds the shaded jar first").isRegularFile();
 
-    // munged wants every directory above its socket searchable by all.
-    tmp = Files.createTempDirectory("slipway-nodessh");
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    String suffix = Long.toHexString(System.nanoTime() & 0xffffff);
-    String id = "na" + suffix;
-    user = "swna" + suffix;
-    String subnet = "10.220." + ThreadLocalRandom.current().nextInt(256) + ".0/24";
-    int port = 20000 + ThreadLocalRandom.current().nextInt(20000);
-    conf = tmp.resolve("conf");
-    clusterDir = tmp.resolve("cluster");
-    shared = tmp.resolve("shared");
-    Files.createDirectories(conf);
-    Files.writeString(conf.resolve("slurm.yaml"), """
-        slurm:
-          cluster_id: %s
+    cluster = LocalTestCluster.configure(getClass().getSimpleName(), "na", 220, names -> """
           controller:
             ssh:
               username: root
@@ -117,33 +81,30 @@ class ComputeNodeAccessIT {
           accounting: false
           resume_timeout: 00:02:00
           suspend_timeout: 00:00:15
-          daemon_port: %d
-          local:
-            subnet: %s
-            state_dir: %s
-        """.formatted(id, user, shared, port, subnet, clusterDir), StandardCharsets.UTF_8);
-    network = new LocalNetwork(id, Subnet.parse(subnet), RUNNER, InstantSource.system(), Pause.REAL);
-    loginNs = network.namespaceName(id + "-login-vm000");
-    CommandRunner.Result created = slipway(Duration.ofMinutes(4), "cluster", "create", "-c", conf.toString());
-    assertThat(created.exitCode()).as("cluster create: " + created.stdout() + created.stderr()).isZero();
+        """.formatted(userOf(names.id()), names.dir().resolve("shared")));
+    user = userOf(cluster.id());
+    shared = cluster.dir().resolve("shared");
+    CommandRunner.Result created = cluster.create();
     assertThat(created.stdout()).contains("prepare sshd with pam_slurm_adopt for compute nodes");
+  }
+
+  /** The cluster's non-root user, created by cluster create and deleted by destroy. */
+  private static String userOf(String clusterId) {
+    return "sw" + clusterId;
   }
 
   @AfterAll
   void destroyCluster() throws Exception {
-    if (conf == null) {
+    if (cluster == null) {
       return;
     }
     try {
-      CommandRunner.Result destroyed = slipway(Duration.ofMinutes(2), "cluster", "destroy", "-c", conf.toString());
+      CommandRunner.Result destroyed = cluster.destroy();
       assertThat(destroyed.exitCode()).as("cluster destroy: " + destroyed.stderr()).isZero();
-      assertThat(network.namespaces()).as("no namespace of the cluster is left").isEmpty();
-      assertThat(RUNNER.run(List.of("sh", "-c", "ps -eo args | grep -F '" + clusterDir + "' | grep -v grep"), SHORT).stdout())
-          .as("no process of the cluster (daemon, slurmctld, slurmd, sshd) is left").isEmpty();
+      cluster.assertNothingLeft();
       assertThat(RUNNER.run(List.of("id", "-u", user), SHORT).ok()).as("the created cluster user is deleted").isFalse();
     } finally {
-      network.teardown(Duration.ofSeconds(5));
-      RUNNER.run(List.of("rm", "-rf", tmp.toString()), SHORT);
+      cluster.close();
     }
   }
 
@@ -159,8 +120,7 @@ class ComputeNodeAccessIT {
     assertThat(in.stdout()).as("pam_slurm_adopt put the session into the job's extern step")
         .contains("/job_" + holdingJob + "/step_extern");
 
-    CommandRunner.Result viaCli = slipway(SHORT, "cluster", "ssh", "node", "--host", holdingHost, "-c", conf.toString(), "--",
-        "hostname; cat /proc/self/cgroup");
+    CommandRunner.Result viaCli = cluster.cli(SHORT, "cluster", "ssh", "node", "--host", holdingHost, "--", "hostname; cat /proc/self/cgroup");
     assertThat(viaCli.exitCode()).as("slipway cluster ssh node --host " + holdingHost + ": " + viaCli.stderr()).isZero();
     assertThat(viaCli.stdout()).as("slipway cluster ssh node goes through the node's sshd into the job")
         .startsWith(holdingHost + "\n").contains("/job_" + holdingJob + "/step_extern");
@@ -172,12 +132,7 @@ class ComputeNodeAccessIT {
     assertThat(holdingHost).as("needs the holding job of the first test").isNotNull();
     // The holding job takes the first node's only CPU, so this one powers up a second node and ends there.
     String job = submit("true");
-    String other = awaitValue(Duration.ofMinutes(3), () -> {
-      String out = scontrol("show", "job", job);
-      Matcher state = Pattern.compile("JobState=(\\S+)").matcher(out);
-      Matcher nodes = Pattern.compile("\\bNodeList=(\\S+)").matcher(out);
-      return state.find() && state.group(1).equals("COMPLETED") && nodes.find() ? nodes.group(1) : null;
-    }, "job " + job + " to complete");
+    String other = awaitCompleted(job);
     assertThat(other).isNotEqualTo(holdingHost);
     assertThat(scontrol("show", "node", other)).as(other + " is still up").doesNotContain("POWER");
 
@@ -192,14 +147,9 @@ class ComputeNodeAccessIT {
   @Order(3)
   void aFileWrittenByAJobOnAComputeNode_isReadOnTheLoginNode() throws Exception {
     String job = submit("echo \"written on $(hostname) by job $SLURM_JOB_ID\" > " + shared + "/from-job");
-    String host = awaitValue(Duration.ofMinutes(3), () -> {
-      String out = scontrol("show", "job", job);
-      Matcher state = Pattern.compile("JobState=(\\S+)").matcher(out);
-      Matcher nodes = Pattern.compile("\\bNodeList=(\\S+)").matcher(out);
-      return state.find() && state.group(1).equals("COMPLETED") && nodes.find() ? nodes.group(1) : null;
-    }, "job " + job + " to complete");
+    String host = awaitCompleted(job);
 
-    CommandRunner.Result read = slipway(SHORT, "cluster", "ssh", "login", "-c", conf.toString(), "--", "cat " + shared + "/from-job");
+    CommandRunner.Result read = cluster.cli(SHORT, "cluster", "ssh", "login", "--", "cat " + shared + "/from-job");
     assertThat(read.exitCode()).as("cat on the login node: " + read.stderr()).isZero();
     assertThat(read.stdout()).as("the login node sees the job's file at the volume's mount_path")
         .isEqualTo("written on " + host + " by job " + job + "\n");
@@ -211,9 +161,8 @@ class ComputeNodeAccessIT {
   void removingTheNodes_stopsTheirSshd() throws Exception {
     sshdPids.addAll(liveSshdPids());
     assertThat(sshdPids).as("each up node runs an sshd").isNotEmpty();
-    assertThat(RUNNER.run(List.of("nsenter", "--net=/run/netns/" + loginNs, "env", "SLURM_CONF=" + slurmConf(), "scancel", holdingJob),
-        SHORT).ok()).isTrue();
-    awaitValue(Duration.ofMinutes(3), () -> computeNodes().isEmpty() ? "gone" : null, "the idle nodes to be removed");
+    assertThat(cluster.slurm(SHORT, "scancel", holdingJob).ok()).isTrue();
+    cluster.awaitValue(Duration.ofMinutes(3), () -> cluster.liveNodes().isEmpty() ? "gone" : null, "the idle nodes to be removed");
     for (long pid : sshdPids) {
       // A zombie counts as gone: this machine's init reaps late.
       assertThat(Procfs.REAL.alive(pid)).as("sshd " + pid + " of a removed node").isFalse();
@@ -221,16 +170,11 @@ class ComputeNodeAccessIT {
   }
 
   private String submit(String script) {
-    CommandRunner.Result r = RUNNER.run(List.of("nsenter", "--net=/run/netns/" + loginNs, "runuser", "-u", user, "--", "env",
-        "SLURM_CONF=" + slurmConf(), "sbatch", "-N1", "-D", "/tmp", "-o", "/dev/null", "--wrap", script), SHORT);
-    assertThat(r.exitCode()).as("sbatch: " + r.stderr()).isZero();
-    Matcher m = Pattern.compile("Submitted batch job (\\d+)").matcher(r.stdout());
-    assertThat(m.find()).as(r.stdout()).isTrue();
-    return m.group(1);
+    return cluster.sbatch(Optional.of(user), "-N1", "-D", "/tmp", "-o", "/dev/null", "--wrap", script);
   }
 
   private String awaitRunning(String job) throws InterruptedException {
-    return awaitValue(Duration.ofMinutes(3), () -> {
+    return cluster.awaitValue(Duration.ofMinutes(3), () -> {
       String out = scontrol("show", "job", job);
       Matcher state = Pattern.compile("JobState=(\\S+)").matcher(out);
       Matcher nodes = Pattern.compile("\\bNodeList=(\\S+)").matcher(out);
@@ -239,6 +183,16 @@ class ComputeNodeAccessIT {
       }
       return out.contains("JobState=RUNNING") && nodes.find() ? nodes.group(1) : null;
     }, "job " + job + " to run");
+  }
+
+  /** Waits until {@code job} completed; returns the host it ran on. */
+  private String awaitCompleted(String job) throws InterruptedException {
+    return cluster.awaitValue(Duration.ofMinutes(3), () -> {
+      String out = scontrol("show", "job", job);
+      Matcher state = Pattern.compile("JobState=(\\S+)").matcher(out);
+      Matcher nodes = Pattern.compile("\\bNodeList=(\\S+)").matcher(out);
+      return state.find() && state.group(1).equals("COMPLETED") && nodes.find() ? nodes.group(1) : null;
+    }, "job " + job + " to complete");
   }
 
   /** NodeAddr: slurmd registers from its namespace's address (cloud_reg_addrs). */
@@ -250,26 +204,23 @@ class ComputeNodeAccessIT {
 
   /** ssh as the cluster user from the login node's namespace, with the cluster's key and pinned host keys. */
   private CommandRunner.Result sshFromLogin(String address, String command) {
-    return RUNNER.run(List.of("nsenter", "--net=/run/netns/" + loginNs, "ssh", "-i",
+    Path clusterDir = cluster.clusterDir();
+    return RUNNER.run(List.of("nsenter", "--net=/run/netns/" + cluster.loginNamespace(), "ssh", "-i",
         clusterDir.resolve("secrets").resolve("ssh").resolve("id_ed25519").toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
         "-o", "UserKnownHostsFile=" + clusterDir.resolve("ssh").resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
         user + "@" + address, command), SHORT);
   }
 
   private String scontrol(String... args) {
-    List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + loginNs, "env", "SLURM_CONF=" + slurmConf(), "scontrol"));
+    List<String> cmd = new ArrayList<>(List.of("scontrol"));
     cmd.addAll(List.of(args));
-    return RUNNER.run(cmd, SHORT).stdout();
-  }
-
-  private Path slurmConf() {
-    return clusterDir.resolve("etc").resolve("slurm.conf");
+    return cluster.slurm(cmd.toArray(String[]::new));
   }
 
   private List<Long> liveSshdPids() throws IOException {
     List<Long> pids = new ArrayList<>();
-    for (String node : computeNodes()) {
-      Path pidFile = clusterDir.resolve("nodes").resolve(node).resolve("sshd.pid");
+    for (String node : cluster.liveNodes()) {
+      Path pidFile = cluster.clusterDir().resolve("nodes").resolve(node).resolve("sshd.pid");
       if (Files.exists(pidFile)) {
         long pid = Long.parseLong(Files.readString(pidFile).strip());
         assertThat(Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip()).isEqualTo("sshd");
@@ -279,52 +230,11 @@ class ComputeNodeAccessIT {
     return pids;
   }
 
-  private List<String> computeNodes() {
-    Path nodes = clusterDir.resolve("nodes");
-    if (!Files.isDirectory(nodes)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(nodes)) {
-      return s.filter(d -> Files.isRegularFile(d.resolve("node.properties"))).map(d -> d.getFileName().toString()).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private String sshdLogs() {
     StringBuilder b = new StringBuilder();
-    for (String node : computeNodes()) {
-      b.append(tail(clusterDir.resolve("nodes").resolve(node).resolve("logs").resolve("sshd.log"))).append('\n');
+    for (String node : cluster.liveNodes()) {
+      b.append(LocalTestCluster.tail(cluster.clusterDir().resolve("nodes").resolve(node).resolve("logs").resolve("sshd.log"), 40)).append('\n');
     }
     return b.toString();
-  }
-
-  private static CommandRunner.Result slipway(Duration timeout, String... args) {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
-    command.addAll(List.of(args));
-    return RUNNER.run(command, timeout);
-  }
-
-  /** Polls {@code probe} once a second until it answers, or fails with the daemon's log after {@code timeout}. */
-  private String awaitValue(Duration timeout, Supplier<String> probe, String what) throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      String v = probe.get();
-      if (v != null) {
-        return v;
-      }
-      Thread.sleep(1000);
-    }
-    return fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; daemon log:\n"
-        + tail(clusterDir.resolve("log").resolve("daemon.log")));
-  }
-
-  private static String tail(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "(no " + file + ")";
-    }
   }
 }

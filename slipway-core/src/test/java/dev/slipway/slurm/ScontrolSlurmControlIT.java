@@ -8,14 +8,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -30,37 +26,9 @@ import org.junit.jupiter.api.Test;
  */
 class ScontrolSlurmControlIT {
   private static Path dir;
-  private static Path conf;
-  private static Long mungedPid;
-  private static Long slurmctldPid;
+  private static PrivateMunged munged;
+  private static PrivateSlurmctld slurmctld;
   private static ScontrolSlurmControl slurm;
-
-  /** Runs commands with SLURM_CONF pointing at the test's configuration. */
-  private static final class ProcessRunner implements CommandRunner {
-    @Override
-    public Result run(List<String> command, Duration timeout) {
-      try {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("SLURM_CONF", conf.toString());
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          p.destroyForcibly();
-          return new Result(124, "", "timed out: " + command);
-        }
-        Result result = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return result;
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-  }
 
   @BeforeAll
   static void startSlurm() throws Exception {
@@ -69,118 +37,41 @@ class ScontrolSlurmControlIT {
     assumeThat(System.getProperty("user.name")).as("running as root").isEqualTo("root");
     dir = Files.createTempDirectory("slipway-scontrol-it");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // munged wants its socket directory searchable by all
-    Path key = dir.resolve("munge.key");
-    byte[] bytes = new byte[1024];
-    new SecureRandom().nextBytes(bytes);
-    Files.write(key, bytes);
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
-    Path socket = dir.resolve("munge.sock");
-    exec(List.of("/usr/sbin/munged", "--socket=" + socket, "--key-file=" + key, "--pid-file=" + dir.resolve("munged.pid"),
-        "--log-file=" + dir.resolve("munged.log"), "--seed-file=" + dir.resolve("munged.seed")));
-    mungedPid = Long.parseLong(Files.readString(dir.resolve("munged.pid")).trim());
+    munged = PrivateMunged.start(dir);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     String host = new String(new ProcessBuilder("hostname", "-s").start().getInputStream().readAllBytes()).trim();
-    conf = dir.resolve("slurm.conf");
-    Files.writeString(conf, String.join("\n",
-        "ClusterName=slipwayit",
-        "SlurmctldHost=" + host,
-        "SlurmUser=root",
-        "SlurmctldPort=" + port,
-        "SlurmdPort=" + (port + 1),
-        "AuthType=auth/munge",
-        "AuthInfo=socket=" + socket,
-        "CredType=cred/munge",
-        "StateSaveLocation=" + dir.resolve("state"),
-        "SlurmctldPidFile=" + dir.resolve("slurmctld.pid"),
-        "SlurmctldLogFile=" + dir.resolve("slurmctld.log"),
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "MpiDefault=none",
-        "JobCompType=jobcomp/none",
-        "AccountingStorageType=accounting_storage/none",
-        "SlurmctldParameters=cloud_reg_addrs,idle_on_node_suspend",
-        "ResumeProgram=/bin/true",
-        "SuspendProgram=/bin/true",
-        "SuspendTime=600",
-        "ResumeTimeout=600",
-        "SuspendTimeout=30",
-        "TreeWidth=65533",
-        // Without it slurmctld hides powered-down CLOUD nodes from scontrol and sinfo altogether.
-        "PrivateData=cloud",
+    Path conf = dir.resolve("slurm.conf");
+    List<String> lines = PrivateSlurmctld.standardLines("slipwayit", host, port, munged.socket(), dir);
+    lines.addAll(List.of(
         "NodeName=gpu-[0-3] CPUs=4 RealMemory=1000 Feature=gpu State=CLOUD",
         "NodeName=big-[0-1199] CPUs=1 RealMemory=100 State=CLOUD",
         "PartitionName=gpu Nodes=gpu-[0-3] Default=YES State=UP",
-        "PartitionName=big Nodes=big-[0-1199] State=UP",
-        ""));
+        "PartitionName=big Nodes=big-[0-1199] State=UP"));
+    Files.writeString(conf, String.join("\n", lines) + "\n");
     Files.createDirectories(dir.resolve("state"));
-    ProcessBuilder ctld = new ProcessBuilder("/usr/sbin/slurmctld", "-i");
-    ctld.environment().put("SLURM_CONF", conf.toString());
-    ctld.redirectErrorStream(true).redirectOutput(dir.resolve("slurmctld.out").toFile());
-    assertThat(ctld.start().waitFor(30, TimeUnit.SECONDS)).isTrue();
-    slurm = new ScontrolSlurmControl(new ProcessRunner());
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (true) {
-      if (Files.exists(dir.resolve("slurmctld.pid")) && slurmctldPid == null) {
-        slurmctldPid = Long.parseLong(Files.readString(dir.resolve("slurmctld.pid")).trim());
-      }
-      String seen;
-      try {
-        int n = slurm.nodes().size();
-        if (n == 1204) {
-          break;
-        }
-        seen = n + " nodes";
-      } catch (SlurmControlException notYet) {
-        seen = notYet.getMessage();
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("slurmctld did not list its 1204 nodes in 30 s (last: " + seen + ")\n"
-            + readQuietly(dir.resolve("slurmctld.log")));
-      }
-      Thread.sleep(200); // polling a real daemon's start-up, not waiting for simulated time
-    }
+    slurmctld = PrivateSlurmctld.start(conf, dir.resolve("slurmctld.pid"), dir.resolve("slurmctld.log"));
+    slurmctld.awaitNodes(1204, dir.resolve("slurmctld.log"));
+    slurm = new ScontrolSlurmControl(slurmctld.runner());
   }
 
   @AfterAll
   static void stopSlurm() throws IOException {
-    if (slurmctldPid == null && dir != null && Files.exists(dir.resolve("slurmctld.pid"))) {
-      slurmctldPid = Long.parseLong(Files.readString(dir.resolve("slurmctld.pid")).trim());
-    }
-    for (Long pid : new Long[] {slurmctldPid, mungedPid}) {
-      if (pid != null) {
-        ProcessHandle.of(pid).ifPresent(h -> {
-          h.destroy();
-          h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> {
-            h.destroyForcibly();
-            return h;
-          }).join();
-        });
-      }
-    }
-    if (dir != null) {
-      try (Stream<Path> paths = Files.walk(dir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  private static void exec(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(command.get(0) + " failed: " + out);
-    }
-  }
-
-  private static String readQuietly(Path p) {
     try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return "(no " + p + ")";
+      if (slurmctld != null) {
+        slurmctld.close();
+      }
+    } finally {
+      if (munged != null) {
+        munged.close();
+      }
+      if (dir != null) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.slipway.slurm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.slipway.config.ClusterConfig;
@@ -13,10 +12,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -39,12 +35,9 @@ import org.junit.jupiter.api.Test;
  * missing.
  */
 class SlurmConfSlurmctldIT {
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-
   private static Path work;
-  private static Process munged;
+  private static PrivateMunged munged;
   private static Path mungeSocket;
-  private static String slurmctld;
   private static String scontrol;
   private static String slurmd;
   private static String hostname;
@@ -54,7 +47,7 @@ class SlurmConfSlurmctldIT {
   @BeforeAll
   static void startMunge() throws Exception {
     assumeTrue(uid() == 0, "needs root: slurmctld runs as root with SlurmUser=root");
-    slurmctld = find("slurmctld").orElse(null);
+    String slurmctld = find("slurmctld").orElse(null);
     scontrol = find("scontrol").orElse(null);
     slurmd = find("slurmd").orElse(null);
     String mungedBin = find("munged").orElse(null);
@@ -64,24 +57,16 @@ class SlurmConfSlurmctldIT {
 
     work = Files.createTempDirectory("slipway-slurmctld-it");
     // Our own munged on our own socket and key: independent of whatever else runs on the machine.
-    Path key = work.resolve("munge.key");
-    byte[] bytes = new byte[1024];
-    new SecureRandom().nextBytes(bytes);
-    Files.write(key, bytes);
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-    Path mungeDir = Files.createDirectories(work.resolve("munge"));
-    mungeSocket = mungeDir.resolve("munge.socket");
-    munged = new ProcessBuilder(mungedBin, "-F", "--force", "-S", mungeSocket.toString(), "--key-file=" + key,
-        "--pid-file=" + mungeDir.resolve("munged.pid"), "--seed-file=" + mungeDir.resolve("munged.seed"),
-        "--log-file=" + mungeDir.resolve("munged.log"))
-        .redirectErrorStream(true).redirectOutput(work.resolve("munged.out").toFile()).start();
-    waitFor("munged socket " + mungeSocket, () -> Files.exists(mungeSocket), munged, work.resolve("munged.out"));
+    munged = PrivateMunged.start(work.resolve("munge"));
+    mungeSocket = munged.socket();
   }
 
   @AfterAll
   static void stopMunge() throws IOException {
     try {
-      stop(munged);
+      if (munged != null) {
+        munged.close();
+      }
     } finally {
       if (work != null) {
         try (Stream<Path> paths = Files.walk(work)) {
@@ -138,21 +123,14 @@ class SlurmConfSlurmctldIT {
     Path conf = etc.resolve(RenderedSlurmConf.SLURM_CONF);
     Map<String, String> env = Map.of("SLURM_CONF", conf.toString());
 
-    ProcessBuilder ctld = new ProcessBuilder(slurmctld, "-D", "-f", conf.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("slurmctld.out").toFile());
-    ctld.environment().putAll(env);
-    Process p = ctld.start();
-    try {
-      waitFor("slurmctld answering on " + conf, () -> run(List.of(scontrol, "ping"), env, Duration.ofSeconds(10)).stdout.contains("is UP"),
-          p, dir.resolve("slurmctld.out"));
+    try (PrivateSlurmctld ctld = PrivateSlurmctld.start(conf, layout.pidDir().resolve("slurmctld.pid"),
+        layout.logDir().resolve("slurmctld.log"))) {
       verifyNodes(config, rendered, env);
       verifyPartitions(config, env);
       // Slurm takes cred_expire only from 5 s up; below, it logs "invalid" and keeps 120 s.
       assertThat(run(List.of(scontrol, "show", "config"), env, Duration.ofSeconds(30)).stdout)
           .containsPattern("AuthInfo\\s*=\\s*socket=\\S+,cred_expire=" + SlurmConfRenderer.LOCAL_CRED_EXPIRE_SECONDS + "\\b");
       assertThat(Files.readString(layout.logDir().resolve("slurmctld.log"))).doesNotContain("cred_expire");
-    } finally {
-      stop(p);
     }
     return rendered;
   }
@@ -247,26 +225,6 @@ class SlurmConfSlurmctldIT {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
     }
-  }
-
-  @FunctionalInterface
-  private interface Check {
-    boolean ok() throws Exception;
-  }
-
-  /** Polls a real daemon until it is ready; fails with its output if it dies or does not get ready. */
-  private static void waitFor(String what, Check check, Process daemon, Path output) throws Exception {
-    Instant deadline = Instant.now().plus(START_TIMEOUT);
-    while (Instant.now().isBefore(deadline)) {
-      if (check.ok()) {
-        return;
-      }
-      if (!daemon.isAlive()) {
-        fail(what + ": the daemon exited with " + daemon.exitValue() + ":\n" + Files.readString(output));
-      }
-      Thread.sleep(200);
-    }
-    fail("timed out waiting for " + what + ":\n" + Files.readString(output));
   }
 
   /** SIGTERM, then SIGKILL after 10 s; only this process (by its PID). */

@@ -4,10 +4,7 @@ import dev.slipway.engine.ClusterTopology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slipway.config.ElasticPartition;
-import dev.slipway.config.ElasticPool;
 import dev.slipway.model.HostList;
-import dev.slipway.model.NodeType;
 import dev.slipway.spi.HostEvent;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Intent;
@@ -16,43 +13,19 @@ import dev.slipway.spi.StateStore;
 import dev.slipway.spi.StoreUnavailableException;
 import dev.slipway.testkit.FakeClock;
 import dev.slipway.testkit.InMemoryStateStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class PowerSaveHookTest {
   private final FakeClock clock = new FakeClock();
-  private final InMemoryStateStore memory = new InMemoryStateStore();
+  private final ObservedStore observed = new ObservedStore();
+  private final InMemoryStateStore memory = observed.memory();
   /** Every StateStore method called on {@link #store}, in order. */
-  private final List<String> calls = new ArrayList<>();
-  private Function<String, Optional<RuntimeException>> failure = method -> Optional.empty();
-  private final StateStore store = (StateStore) Proxy.newProxyInstance(StateStore.class.getClassLoader(),
-      new Class<?>[] {StateStore.class}, (proxy, method, args) -> {
-        calls.add(method.getName());
-        Optional<RuntimeException> f = failure.apply(method.getName());
-        if (f.isPresent()) {
-          throw f.get();
-        }
-        try {
-          return method.invoke(memory, args);
-        } catch (InvocationTargetException e) {
-          throw e.getCause();
-        }
-      });
-
-  private static ElasticPool pool(String id, int max) {
-    return new ElasticPool(id, id, Optional.empty(), NodeType.DEDICATED, max, 0, List.of(), 0, Optional.empty());
-  }
-
-  private final ClusterTopology pools = ClusterTopology.fromPartitions(List.of(
-      new ElasticPartition("cpu", List.of(pool("cpu", 8), pool("gpu", 2)), "UNLIMITED", true, Optional.empty(),
-          Optional.empty(), Optional.empty(), OptionalInt.empty(), List.of())));
+  private final List<String> calls = observed.calls();
+  private final StateStore store = observed.store();
+  private final ClusterTopology pools = ObservedStore.cpuAndGpuPools();
   private final PowerSaveHook hook = new PowerSaveHook(pools, store, clock);
 
   private HookResult run(HookKind kind, String hostlist) {
@@ -142,7 +115,7 @@ class PowerSaveHookTest {
 
   @Test
   void historyFailure_keepsTheIntentsAndIsReported() {
-    failure = method -> method.equals("appendEvents") ? Optional.of(new IllegalStateException("disk full\nmore")) : Optional.empty();
+    observed.failOn("appendEvents", new IllegalStateException("disk full\nmore"));
     HookResult r = run(HookKind.SUSPEND, "cpu-4");
     assertThat(memory.intents()).containsOnlyKeys("cpu-4");
     assertThat(r.historyFailure()).contains("disk full");
@@ -150,8 +123,7 @@ class PowerSaveHookTest {
 
   @Test
   void storeFailure_propagatesAndRecordsNothing() {
-    failure = method -> method.equals("recordIntents")
-        ? Optional.of(new StoreUnavailableException("state store /x/slipway.db is read-only", null)) : Optional.empty();
+    observed.failOn("recordIntents", new StoreUnavailableException("state store /x/slipway.db is read-only", null));
     assertThatThrownBy(() -> run(HookKind.RESUME, "cpu-0"))
         .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("read-only");
     assertThat(memory.intents()).isEmpty();

@@ -3,10 +3,7 @@ package dev.slipway.hooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slipway.config.ElasticPartition;
-import dev.slipway.config.ElasticPool;
 import dev.slipway.engine.ClusterTopology;
-import dev.slipway.model.NodeType;
 import dev.slipway.spi.HostEvent;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Intent;
@@ -16,8 +13,6 @@ import dev.slipway.spi.StoreUnavailableException;
 import dev.slipway.testkit.FakeClock;
 import dev.slipway.testkit.InMemoryStateStore;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,42 +20,21 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpoolImporterTest {
   @TempDir Path dir;
   private final FakeClock clock = new FakeClock(Instant.parse("2026-11-26T12:00:00Z"));
-  private final InMemoryStateStore memory = new InMemoryStateStore();
-  private final List<String> calls = new ArrayList<>();
-  private Function<String, Optional<RuntimeException>> failure = method -> Optional.empty();
-  private final StateStore store = (StateStore) Proxy.newProxyInstance(StateStore.class.getClassLoader(),
-      new Class<?>[] {StateStore.class}, (proxy, method, args) -> {
-        calls.add(method.getName());
-        Optional<RuntimeException> f = failure.apply(method.getName());
-        if (f.isPresent()) {
-          throw f.get();
-        }
-        try {
-          return method.invoke(memory, args);
-        } catch (InvocationTargetException e) {
-          throw e.getCause();
-        }
-      });
-
-  private static ElasticPool pool(String id, int max) {
-    return new ElasticPool(id, id, Optional.empty(), NodeType.DEDICATED, max, 0, List.of(), 0, Optional.empty());
-  }
-
-  private final ClusterTopology pools = ClusterTopology.fromPartitions(List.of(
-      new ElasticPartition("cpu", List.of(pool("cpu", 8), pool("gpu", 2)), "UNLIMITED", true, Optional.empty(),
-          Optional.empty(), Optional.empty(), OptionalInt.empty(), List.of())));
+  private final ObservedStore observed = new ObservedStore();
+  private final InMemoryStateStore memory = observed.memory();
+  /** Every StateStore method called on {@link #store}, in order. */
+  private final List<String> calls = observed.calls();
+  private final StateStore store = observed.store();
+  private final ClusterTopology pools = ObservedStore.cpuAndGpuPools();
   private final PowerSaveHook hook = new PowerSaveHook(pools, store, clock);
 
   private Path spool() {
@@ -200,12 +174,12 @@ class SpoolImporterTest {
   @Test
   void importAll_reimport_appendsTheHistoryEventsTheFirstImportCouldNotWrite() throws IOException {
     String name = spool(HookKind.SUSPEND, "cpu-[0-1]", Duration.ZERO, Optional.empty());
-    failure = method -> method.equals("appendEvents") ? Optional.of(new IllegalStateException("disk full")) : Optional.empty();
+    observed.failOn("appendEvents", new IllegalStateException("disk full"));
     assertThatThrownBy(importer(file -> {
       throw new IOException("killed before the delete");
     })::importAll).hasMessageContaining("cannot delete it: killed before the delete");
     assertThat(memory.hostEvents("cpu-0", 10)).isEmpty();
-    failure = method -> Optional.empty();
+    observed.recover();
 
     importer().importAll();
     importer().importAll(); // nothing left: no further events
@@ -246,13 +220,12 @@ class SpoolImporterTest {
   @Test
   void importAll_whenTheStoreIsUnavailable_keepsTheFileForTheNextImport() throws IOException {
     String name = spool(HookKind.RESUME, "cpu-0", Duration.ZERO, Optional.empty());
-    failure = method -> method.equals("recordIntents")
-        ? Optional.of(new StoreUnavailableException("state store is read-only", null)) : Optional.empty();
+    observed.failOn("recordIntents", new StoreUnavailableException("state store is read-only", null));
 
     assertThatThrownBy(importer()::importAll).isInstanceOf(StoreUnavailableException.class);
     assertThat(SpoolImporter.pending(spool())).containsExactly(name);
 
-    failure = method -> Optional.empty();
+    observed.recover();
     assertThat(importer().importAll().recorded()).isEqualTo(1);
   }
 

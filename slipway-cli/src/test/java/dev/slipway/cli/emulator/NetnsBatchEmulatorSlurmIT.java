@@ -28,6 +28,8 @@ import dev.slipway.model.NodeType;
 import dev.slipway.model.Secret;
 import dev.slipway.node.NodeJoinScript;
 import dev.slipway.slurm.CommandRunner;
+import dev.slipway.slurm.PrivateMunged;
+import dev.slipway.slurm.PrivateSlurmctld;
 import dev.slipway.slurm.ProcessCommandRunner;
 import dev.slipway.slurm.ScontrolSlurmControl;
 import dev.slipway.slurm.SlurmControlPort;
@@ -92,8 +94,8 @@ class NetnsBatchEmulatorSlurmIT {
   private Path dir;
   private Path slurmConf;
   private CommandRunner slurm;
-  private Optional<Long> mungedPid = Optional.empty();
-  private Optional<Long> slurmctldPid = Optional.empty();
+  private Optional<PrivateMunged> munged = Optional.empty();
+  private Optional<PrivateSlurmctld> slurmctld = Optional.empty();
   private final ClusterTopology topology = new ClusterTopology(List.of(PoolTopology.of("gpu", "gpu", 2, NodeType.DEDICATED, "p", 0, 0)));
   private LocalNetwork network;
   private NetnsNodeBackend backend;
@@ -128,7 +130,8 @@ class NetnsBatchEmulatorSlurmIT {
     network.ensureBridge();
     String bridge = network.bridgeAddress();
 
-    Path socket = startMunged();
+    munged = Optional.of(PrivateMunged.start(dir));
+    Path socket = munged.get().socket();
     int port = freePort();
     slurmConf = writeSlurmConf(clusterId, bridge, port, socket);
     slurm = (command, timeout) -> {
@@ -174,69 +177,30 @@ class NetnsBatchEmulatorSlurmIT {
         false, Optional.empty(), Optional.of(new BatchStartTask(commandLine, env, true, 0, true)), Map.of()));
   }
 
-  private Path startMunged() throws Exception {
-    Path key = dir.resolve("munge.key");
-    byte[] bytes = new byte[1024];
-    new SecureRandom().nextBytes(bytes);
-    Files.write(key, bytes);
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
-    Path socket = dir.resolve("munge.sock");
-    Path pidFile = dir.resolve("munged.pid");
-    CommandRunner.Result r = PROCESSES.run(List.of("munged", "--socket=" + socket, "--key-file=" + key, "--pid-file=" + pidFile,
-        "--log-file=" + dir.resolve("munged.log"), "--seed-file=" + dir.resolve("munged.seed")), SHORT);
-    if (Files.exists(pidFile)) mungedPid = Optional.of(Long.parseLong(Files.readString(pidFile).trim()));
-    assertThat(r.ok()).as("munged: " + r.stderr()).isTrue();
-    return socket;
-  }
-
   private Path writeSlurmConf(String clusterId, String bridge, int port, Path socket) throws IOException {
     for (String d : List.of("state", "spool", "log", "run")) Files.createDirectories(dir.resolve(d));
     String host = PROCESSES.run(List.of("hostname", "-s"), SHORT).stdout().strip();
     Path conf = dir.resolve("slurm.conf");
-    Files.writeString(conf, String.join("\n", List.of(
-        "ClusterName=" + clusterId,
-        // The nodes reach slurmctld at the bridge address; the name must be this machine's.
-        "SlurmctldHost=" + host + "(" + bridge + ")",
-        "SlurmUser=root",
-        "SlurmctldPort=" + port,
-        "SlurmdPort=" + (port + 1),
-        "AuthType=auth/munge",
-        "AuthInfo=socket=" + socket,
-        "CredType=cred/munge",
-        "StateSaveLocation=" + dir.resolve("state"),
-        "SlurmctldPidFile=" + dir.resolve("run/slurmctld.pid"),
-        "SlurmctldLogFile=" + dir.resolve("log/slurmctld.log"),
+    // The nodes reach slurmctld at the bridge address; the name must be this machine's.
+    List<String> lines = PrivateSlurmctld.standardLines(clusterId, host + "(" + bridge + ")", port, socket, dir);
+    // Configless: the nodes' slurmd fetch slurm.conf from slurmctld, as on the local backend.
+    PrivateSlurmctld.replace(lines, "SlurmctldParameters", "enable_configless,cloud_reg_addrs,idle_on_node_suspend");
+    PrivateSlurmctld.replace(lines, "ResumeTimeout", "120");
+    lines.addAll(List.of(
         "SlurmdSpoolDir=" + dir.resolve("spool") + "/%n",
         "SlurmdPidFile=" + dir.resolve("run") + "/slurmd-%n.pid",
         "SlurmdLogFile=" + dir.resolve("log") + "/slurmd-%n.log",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "MpiDefault=none",
-        "JobCompType=jobcomp/none",
-        "AccountingStorageType=accounting_storage/none",
-        "SlurmctldParameters=enable_configless,cloud_reg_addrs,idle_on_node_suspend",
-        "ResumeProgram=/bin/true",
-        "SuspendProgram=/bin/true",
-        "SuspendTime=600",
-        "ResumeTimeout=120",
-        "SuspendTimeout=30",
         "ReturnToService=2",
-        "TreeWidth=65533",
-        "PrivateData=cloud",
         "NodeName=gpu-[0-1] State=CLOUD CPUs=1",
-        "PartitionName=p Nodes=gpu-[0-1] Default=YES MaxTime=INFINITE State=UP")) + "\n");
+        "PartitionName=p Nodes=gpu-[0-1] Default=YES MaxTime=INFINITE State=UP"));
+    Files.writeString(conf, String.join("\n", lines) + "\n");
     return conf;
   }
 
   private void startSlurmctld() throws Exception {
-    CommandRunner.Result r = slurm.run(List.of("slurmctld"), SHORT);
-    Path pidFile = dir.resolve("run/slurmctld.pid");
-    await("slurmctld to answer and list its 2 nodes", () -> {
-      if (slurmctldPid.isEmpty()) slurmctldPid = readPid(pidFile);
-      CommandRunner.Result nodes = slurm.run(List.of("scontrol", "--future", "show", "node", "--oneliner"), SHORT);
-      return nodes.ok() && nodes.stdout().lines().filter(l -> l.startsWith("NodeName=")).count() == 2;
-    }, () -> "slurmctld exit " + r.exitCode() + " " + r.stderr() + "\n" + tail(dir.resolve("log/slurmctld.log")));
+    Path log = dir.resolve("slurmctld.log");
+    slurmctld = Optional.of(PrivateSlurmctld.start(slurmConf, dir.resolve("slurmctld.pid"), log));
+    slurmctld.get().awaitNodes(2, log);
   }
 
   @AfterAll
@@ -256,9 +220,6 @@ class NetnsBatchEmulatorSlurmIT {
             files.filter(f -> f.getFileName().toString().startsWith("slurmd-")).forEach(f -> pids.add(readPid(f)));
           }
         }
-        if (slurmctldPid.isEmpty() && dir != null) slurmctldPid = readPid(dir.resolve("run/slurmctld.pid"));
-        pids.add(slurmctldPid);
-        pids.add(mungedPid);
         for (Optional<Long> pid : pids) {
           pid.flatMap(ProcessHandle::of).ifPresent(h -> {
             h.destroy();
@@ -268,6 +229,8 @@ class NetnsBatchEmulatorSlurmIT {
             }).join();
           });
         }
+        slurmctld.ifPresent(PrivateSlurmctld::close);
+        munged.ifPresent(PrivateMunged::close);
         if (network != null) network.teardown(Duration.ofSeconds(2));
       } finally {
         if (dir != null) {
@@ -291,7 +254,7 @@ class NetnsBatchEmulatorSlurmIT {
     await("the host to be registered in Slurm and the binding REGISTERED",
         () -> store.binding("gpu-0").map(b -> b.phase() == BindingPhase.REGISTERED).orElse(false),
         () -> "binding " + store.binding("gpu-0") + "\n" + slurm.run(List.of("scontrol", "show", "node", "gpu-0"), SHORT).stdout()
-            + "\nslurmd log:\n" + tail(dir.resolve("log/slurmd-gpu-0.log")) + "\nslurmctld log:\n" + tail(dir.resolve("log/slurmctld.log"))
+            + "\nslurmd log:\n" + tail(dir.resolve("log/slurmd-gpu-0.log")) + "\nslurmctld log:\n" + tail(dir.resolve("slurmctld.log"))
             + "\nnodes: " + gpu.nodes() + "\n" + startTaskLogs());
 
     String shown = slurm.run(List.of("scontrol", "show", "node", "gpu-0", "--oneliner"), SHORT).stdout();
