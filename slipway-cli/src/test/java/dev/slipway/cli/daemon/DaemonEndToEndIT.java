@@ -149,6 +149,9 @@ class DaemonEndToEndIT {
 
     slurm.setState("gpu-0", SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD));
     await("gpu-0 to be REGISTERED", () -> store.binding("gpu-0").map(b -> b.phase() == BindingPhase.REGISTERED).orElse(false));
+    // The pass reports the stage after its store write commits: wait for the metric, not only the row.
+    await("the registered stage in the metrics",
+        () -> runtime.metrics().scrape().contains("slipway_resume_stage_seconds_count{pool=\"gpu\",stage=\"registered\"} 1"));
     assertThat(runtime.metrics().scrape()).contains("slipway_resume_stage_seconds_count{pool=\"gpu\",stage=\"registered\"} 1",
         "slipway_joins_total{outcome=\"accepted\",pool=\"gpu\"} 2.0");
   }
