@@ -148,8 +148,8 @@ public final class Daemon implements AutoCloseable {
    * retention").
    */
   public record EventRetention(Duration maxAge, Duration every, int batch) {
-    /** Two weeks: long enough for {@code slipway nodes why} to explain last week's failures. */
-    public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(14);
+    /** The configuration's default ({@code slipway.event_retention}). */
+    public static final Duration DEFAULT_MAX_AGE = dev.slipway.config.SlipwaySettings.DEFAULT_EVENT_RETENTION;
 
     public EventRetention {
       Objects.requireNonNull(maxAge, "maxAge");
