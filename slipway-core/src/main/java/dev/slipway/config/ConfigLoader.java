@@ -140,9 +140,20 @@ public final class ConfigLoader {
           "a duration >= 00:00:0" + MIN_CRED_EXPIRE_SECONDS);
       return false;
     });
+    // Under an hour the history 'slipway nodes why' shows could vanish while a host is still booting.
+    Duration eventRetention = s.text("event_retention", false).flatMap(t -> timedelta(s, "event_retention", t)).filter(d -> {
+      if (d.compareTo(MIN_EVENT_RETENTION) >= 0) return true;
+      s.error("event_retention", "must be at least 01:00:00 (events explain what happened to a host while it boots)",
+          "a duration >= 01:00:00, e.g. 14.00:00:00");
+      return false;
+    }).orElse(SlipwaySettings.DEFAULT_EVENT_RETENTION);
     if (s.problems().errors().size() > errorsBefore) return Optional.empty();
-    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local, slurmctldTimeout, credExpire));
+    return Optional.of(new SlipwaySettings(backend, resume, suspend, accounting, sizes, port, local, slurmctldTimeout, credExpire,
+        eventRetention));
   }
+
+  /** The shortest event retention: about the longest a host takes from resume to registered. */
+  static final Duration MIN_EVENT_RETENTION = Duration.ofHours(1);
 
   /** The shortest AuthInfo cred_expire Slurm accepts, in seconds. */
   static final int MIN_CRED_EXPIRE_SECONDS = 5;

@@ -152,6 +152,7 @@ public final class EffectiveConfigYaml {
     m.put("daemon_port", s.daemonPort());
     s.slurmctldTimeout().ifPresent(t -> m.put("slurmctld_timeout", Timedelta.format(t)));
     s.credExpire().ifPresent(t -> m.put("cred_expire", Timedelta.format(t)));
+    m.put("event_retention", Timedelta.format(s.eventRetention()));
     Map<String, Object> local = new LinkedHashMap<>();
     local.put("subnet", s.local().subnet());
     s.local().stateDir().ifPresent(v -> local.put("state_dir", v));

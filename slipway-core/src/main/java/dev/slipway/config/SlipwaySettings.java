@@ -21,6 +21,8 @@ import java.util.Optional;
  *     before it takes control; empty renders the layout's default (see docs/slurm-conf.md)
  * @param credExpire Slurm's {@code AuthInfo=cred_expire}: job step credential lifetime, which is also
  *     how long a requeued job waits before it may start again; empty renders the layout's default
+ * @param eventRetention how long the daemon keeps host and pool events before it deletes them
+ *     (docs/state-store.md, "Event retention")
  */
 public record SlipwaySettings(
     Backend backend,
@@ -31,12 +33,24 @@ public record SlipwaySettings(
     int daemonPort,
     LocalSettings local,
     Optional<Duration> slurmctldTimeout,
-    Optional<Duration> credExpire) {
+    Optional<Duration> credExpire,
+    Duration eventRetention) {
+  /** Two weeks: long enough for {@code slipway nodes why} to explain last week's failures. */
+  public static final Duration DEFAULT_EVENT_RETENTION = Duration.ofDays(14);
+
   public SlipwaySettings {
     Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(eventRetention, "eventRetention");
     vmSizes = List.copyOf(vmSizes);
     Objects.requireNonNull(slurmctldTimeout, "slurmctldTimeout");
     Objects.requireNonNull(credExpire, "credExpire");
+  }
+
+  /** Settings that keep events for {@link #DEFAULT_EVENT_RETENTION}. */
+  public SlipwaySettings(Backend backend, Duration resumeTimeout, Duration suspendTimeout, boolean accounting,
+      List<VmSize> vmSizes, int daemonPort, LocalSettings local, Optional<Duration> slurmctldTimeout, Optional<Duration> credExpire) {
+    this(backend, resumeTimeout, suspendTimeout, accounting, vmSizes, daemonPort, local, slurmctldTimeout, credExpire,
+        DEFAULT_EVENT_RETENTION);
   }
 
   /** Settings without a credential lifetime of their own. */

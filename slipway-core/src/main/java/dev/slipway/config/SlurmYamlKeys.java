@@ -47,7 +47,7 @@ final class SlurmYamlKeys {
         "max_compute_nodes", "weight", "features", "reclaim_exclude_num_nodes", "vm_size", "host_prefix"));
     m.put("slurm.slurm_options.unmanaged_partitions[]", Set.of("partition", "nodes"));
     m.put("slipway", Set.of("backend", "resume_timeout", "suspend_timeout", "accounting", "vm_sizes", "daemon_port",
-        "local", "slurmctld_timeout", "cred_expire"));
+        "local", "slurmctld_timeout", "cred_expire", "event_retention"));
     m.put("slipway.vm_sizes[]", Set.of("name", "vcpus", "memory_mib", "gpus", "gpu_model", "rdma"));
     m.put("slipway.local", Set.of("subnet", "state_dir", "boot_delay"));
     return Map.copyOf(m);

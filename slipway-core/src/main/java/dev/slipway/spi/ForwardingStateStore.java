@@ -124,6 +124,16 @@ public abstract class ForwardingStateStore implements StateStore {
   }
 
   @Override
+  public int deleteEventsBefore(Instant before, int limit) {
+    return delegate.deleteEventsBefore(before, limit);
+  }
+
+  @Override
+  public StoreActivity activity() {
+    return delegate.activity();
+  }
+
+  @Override
   public Optional<Lease> acquireLease(String name, String holder, Duration ttl, Instant now) {
     return delegate.acquireLease(name, holder, ttl, now);
   }

@@ -136,6 +136,33 @@ public interface StateStore extends AutoCloseable {
   List<HostEvent> poolEvents(String poolId, int limit);
 
   /**
+   * Deletes at most {@code limit} events whose time is before {@code before} and returns how many it
+   * deleted; 0 means none is left. The leader calls this at a low rate to keep the events table
+   * bounded (see docs/state-store.md, "Event retention"); a large backlog is deleted over several
+   * calls so that no call holds a store lock for long. Which of the old events a call deletes first
+   * is up to the store. {@code limit} must be positive. This default deletes nothing (a store that
+   * cannot delete keeps every event); the SQLite, Azure Table and in-memory stores override it.
+   */
+  default int deleteEventsBefore(Instant before, int limit) {
+    java.util.Objects.requireNonNull(before, "before");
+    if (limit < 1) {
+      throw new IllegalArgumentException("event limit must be positive: " + limit);
+    }
+    return 0;
+  }
+
+  /**
+   * The newest intent sequence and the JOINED hosts ({@link StoreActivity}), for the daemon's poll
+   * every second while idle: stores override this to read a counter and an index instead of every
+   * intent and binding; this default filters {@link #intents()} and {@link #bindings()}.
+   */
+  default StoreActivity activity() {
+    long newest = intents().values().stream().mapToLong(HostIntent::seq).max().orElse(0);
+    return new StoreActivity(newest, bindings().values().stream().filter(b -> b.phase() == BindingPhase.JOINED)
+        .map(HostBinding::host).collect(Collectors.toUnmodifiableSet()));
+  }
+
+  /**
    * Takes or renews the named lease for {@code holder} until {@code now + ttl}. Succeeds when the
    * lease is free, expired, or already held by {@code holder}; the fencing token increases only
    * when the holder changes. Empty when someone else holds it.

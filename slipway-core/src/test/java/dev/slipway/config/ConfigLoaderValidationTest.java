@@ -422,6 +422,26 @@ class ConfigLoaderValidationTest {
   }
 
   @Test
+  void eventRetention_isReadAsATimedeltaAndDefaultsToTwoWeeks() {
+    assertThat(fx.write("slurm.yaml", MINIMAL + "slipway:\n  event_retention: 3.00:00:00\n").load().config().slipway().eventRetention())
+        .isEqualTo(Duration.ofDays(3));
+    assertThat(fx.write("slurm.yaml", MINIMAL).load().config().slipway().eventRetention()).isEqualTo(Duration.ofDays(14));
+  }
+
+  @Test
+  void eventRetention_belowAnHour_isRejectedNamingFileLineAndKey() {
+    assertThat(errorsOf(MINIMAL + "slipway:\n  backend: local\n  event_retention: 00:59:59\n")).containsExactly(
+        fx.at(29, 20) + " slipway.event_retention: must be at least 01:00:00 (events explain what happened to a host while it boots);"
+            + " allowed: a duration >= 01:00:00, e.g. 14.00:00:00");
+  }
+
+  @Test
+  void eventRetention_thatIsNotATimedelta_isRejectedNamingTheKey() {
+    assertThat(errorsOf(MINIMAL + "slipway:\n  event_retention: two weeks\n")).singleElement().asString()
+        .contains("slipway.event_retention:").contains("two weeks");
+  }
+
+  @Test
   void slipwaySection_badValues_areRejected() {
     String yaml = MINIMAL + """
         slipway:

@@ -76,6 +76,9 @@ class ForwardingStateStoreTest {
     if (type == boolean.class) {
       return false;
     }
+    if (type == int.class) {
+      return 0;
+    }
     if (type == java.util.Optional.class) {
       return java.util.Optional.empty();
     }

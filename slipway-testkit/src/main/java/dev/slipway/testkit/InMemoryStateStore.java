@@ -183,6 +183,23 @@ public final class InMemoryStateStore implements StateStore {
     return newest(e -> e.poolId().equals(poolId), limit);
   }
 
+  @Override
+  public synchronized int deleteEventsBefore(Instant before, int limit) {
+    open();
+    java.util.Objects.requireNonNull(before, "before");
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive, not " + limit);
+    }
+    int deleted = 0;
+    for (java.util.Iterator<HostEvent> it = events.iterator(); it.hasNext() && deleted < limit; ) {
+      if (it.next().at().isBefore(before)) {
+        it.remove();
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   private List<HostEvent> newest(Predicate<HostEvent> filter, int limit) {
     open();
     if (limit <= 0) {

@@ -721,6 +721,106 @@ public abstract class StateStoreContract {
   }
 
   @Test
+  void deleteEventsBefore_deletesOnlyOlderEventsAndKeepsTheRecentHistory() {
+    Instant start = clock.instant();
+    store.appendEvents(List.of(
+        HostEvent.ofHost(start, "gpu-0", "gpu", "old-host", ""),
+        HostEvent.ofPool(start.plusSeconds(1), "gpu", "old-pool", "")));
+    Instant cutoff = clock.advance(Duration.ofDays(8));
+    store.appendEvents(List.of(
+        HostEvent.ofHost(cutoff, "gpu-0", "gpu", "at-cutoff", ""),
+        HostEvent.ofHost(clock.advance(Duration.ofSeconds(1)), "gpu-0", "gpu", "new-host", ""),
+        HostEvent.ofPool(clock.instant(), "gpu", "new-pool", "")));
+
+    assertThat(store.deleteEventsBefore(cutoff, 100)).isEqualTo(2);
+
+    assertThat(store.hostEvents("gpu-0", 10)).extracting(HostEvent::kind).containsExactly("at-cutoff", "new-host");
+    assertThat(store.poolEvents("gpu", 10)).extracting(HostEvent::kind).containsExactly("at-cutoff", "new-host", "new-pool");
+    assertThat(store.deleteEventsBefore(cutoff, 100)).isZero();
+  }
+
+  @Test
+  void deleteEventsBefore_withALimit_deletesABacklogOverSeveralCalls() {
+    List<HostEvent> old = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      old.add(HostEvent.ofHost(clock.advance(Duration.ofSeconds(1)), "gpu-" + (i % 3), "gpu", "k" + i, ""));
+    }
+    store.appendEvents(old);
+    Instant cutoff = clock.advance(Duration.ofSeconds(1));
+    store.appendEvents(List.of(HostEvent.ofHost(cutoff, "gpu-0", "gpu", "kept", "")));
+
+    List<Integer> deleted = new ArrayList<>();
+    for (int n = store.deleteEventsBefore(cutoff, 3); n > 0; n = store.deleteEventsBefore(cutoff, 3)) {
+      deleted.add(n);
+    }
+
+    assertThat(deleted).containsExactly(3, 3, 1);
+    assertThat(store.poolEvents("gpu", 100)).extracting(HostEvent::kind).containsExactly("kept");
+  }
+
+  @Test
+  void deleteEventsBefore_withANonPositiveLimit_isRefused() {
+    assertThatThrownBy(() -> store.deleteEventsBefore(clock.instant(), 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void eventIds_afterOldEventsWereDeleted_keepIncreasing() {
+    store.appendEvents(List.of(HostEvent.ofHost(clock.instant(), "gpu-0", "gpu", "old", "")));
+    long oldId = store.hostEvents("gpu-0", 1).get(0).id();
+    store.deleteEventsBefore(clock.advance(Duration.ofMinutes(1)), 10);
+
+    store.appendEvents(List.of(HostEvent.ofHost(clock.instant(), "gpu-0", "gpu", "new", "")));
+
+    assertThat(store.hostEvents("gpu-0", 10)).singleElement().satisfies(e -> assertThat(e.id()).isGreaterThan(oldId));
+  }
+
+  // ------------------------------------------------------------------ activity (the daemon's idle poll)
+
+  @Test
+  void activity_ofAnEmptyStore_isZeroWithoutJoinedHosts() {
+    assertThat(store.activity().intentSequence()).isZero();
+    assertThat(store.activity().joinedHosts()).isEmpty();
+  }
+
+  @Test
+  void activity_intentSequence_isTheNewestSequenceHandedOut() {
+    List<HostIntent> first = store.recordIntents(List.of(up("gpu-0"), up("gpu-1")), clock.instant());
+    assertThat(store.activity().intentSequence()).isEqualTo(first.get(1).seq());
+
+    List<HostIntent> second = store.recordIntents(List.of(down("gpu-0")), clock.instant());
+
+    assertThat(store.activity().intentSequence()).isEqualTo(second.get(0).seq()).isGreaterThan(first.get(1).seq());
+  }
+
+  @Test
+  void activity_intentSequence_doesNotChangeWithBindingsPoolsOrEvents() {
+    store.recordIntents(List.of(up("gpu-0")), clock.instant());
+    long before = store.activity().intentSequence();
+
+    store.putBinding(requested("gpu-0", "gpu", before)).orElseThrow();
+    store.putPool(PoolRecord.initial("gpu")).orElseThrow();
+    store.appendEvents(List.of(HostEvent.ofHost(clock.instant(), "gpu-0", "gpu", "x", "")));
+
+    assertThat(store.activity().intentSequence()).isEqualTo(before);
+  }
+
+  @Test
+  void activity_joinedHosts_followBindingsIntoAndOutOfJoined() {
+    HostBinding a = store.putBinding(requested("gpu-0", "gpu", 1)).orElseThrow();
+    HostBinding b = store.putBinding(requested("gpu-1", "gpu", 2)).orElseThrow();
+    store.putBinding(requested("cpu-0", "cpu", 3)).orElseThrow();
+    HostBinding aJoined = store.putBinding(withNode(a, "node-a").withPhase(BindingPhase.JOINED, clock.instant())).orElseThrow();
+    HostBinding bJoined = store.putBinding(withNode(b, "node-b").withPhase(BindingPhase.JOINED, clock.instant())).orElseThrow();
+
+    assertThat(store.activity().joinedHosts()).containsExactlyInAnyOrder("gpu-0", "gpu-1");
+
+    store.putBinding(aJoined.withPhase(BindingPhase.REGISTERED, clock.instant())).orElseThrow();
+    store.deleteBinding("gpu-1", bJoined.version());
+
+    assertThat(store.activity().joinedHosts()).isEmpty();
+  }
+
+  @Test
   void events_withANonPositiveLimit_areRefused() {
     assertThatThrownBy(() -> store.hostEvents("gpu-0", 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.poolEvents("gpu", -1)).isInstanceOf(IllegalArgumentException.class);

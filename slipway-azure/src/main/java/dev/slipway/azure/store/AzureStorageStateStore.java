@@ -35,6 +35,7 @@ import dev.slipway.spi.PoolRecord;
 import dev.slipway.spi.PoolTarget;
 import dev.slipway.spi.ProviderError;
 import dev.slipway.spi.StateStore;
+import dev.slipway.spi.StoreActivity;
 import dev.slipway.spi.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -346,6 +347,85 @@ public final class AzureStorageStateStore implements StateStore {
   public List<HostEvent> poolEvents(String poolId, int limit) {
     Objects.requireNonNull(poolId, "poolId");
     return events("Pool eq " + RowKeys.literal(poolId), limit);
+  }
+
+  @Override
+  public int deleteEventsBefore(Instant before, int limit) {
+    Objects.requireNonNull(before, "before");
+    if (limit <= 0) {
+      throw new IllegalArgumentException("event limit must be positive: " + limit);
+    }
+    return guarded("delete old events", () -> {
+      // Tables have no secondary index: the filter is evaluated by the service over the partition,
+      // but only the keys of at most limit old rows come back, lowest id (oldest append) first.
+      ListEntitiesOptions options = new ListEntitiesOptions()
+          .setFilter("PartitionKey eq " + RowKeys.literal(EVENTS) + " and AtMs lt " + before.toEpochMilli() + "L")
+          .setSelect(List.of("PartitionKey", "RowKey"));
+      List<TableEntity> old = new ArrayList<>();
+      for (TableEntity e : table.listEntities(options, REQUEST_TIMEOUT, Context.NONE)) {
+        if (old.size() >= limit) break;
+        if (!COUNTER.equals(e.getRowKey())) old.add(e);
+      }
+      int deleted = 0;
+      for (int from = 0; from < old.size(); from += ROWS_PER_TRANSACTION + 1) {
+        List<TableEntity> chunk = old.subList(from, Math.min(old.size(), from + ROWS_PER_TRANSACTION + 1));
+        deleted += deleteRows(chunk);
+      }
+      return deleted;
+    });
+  }
+
+  /**
+   * Deletes the rows (one partition, at most 100) in one transaction. A row already gone (a second
+   * daemon pruning at the same moment) fails the whole transaction, so then each row is deleted on
+   * its own and the missing ones are not counted.
+   */
+  private int deleteRows(List<TableEntity> rows) {
+    List<TableTransactionAction> actions = rows.stream()
+        .map(e -> new TableTransactionAction(TableTransactionActionType.DELETE, new TableEntity(e.getPartitionKey(), e.getRowKey())))
+        .toList();
+    try {
+      table.submitTransactionWithResponse(actions, REQUEST_TIMEOUT, Context.NONE);
+      return rows.size();
+    } catch (TableServiceException e) {
+      if (!isMissing(e)) throw e;
+    }
+    int deleted = 0;
+    for (TableEntity e : rows) {
+      try {
+        table.deleteEntityWithResponse(new TableEntity(e.getPartitionKey(), e.getRowKey()), false, REQUEST_TIMEOUT, Context.NONE);
+        deleted++;
+      } catch (TableServiceException failure) {
+        if (!isMissing(failure)) throw failure;
+      }
+    }
+    return deleted;
+  }
+
+  private static boolean isMissing(TableServiceException e) {
+    TableErrorCode code = e.getValue() == null ? null : e.getValue().getErrorCode();
+    int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
+    return TableErrorCode.RESOURCE_NOT_FOUND.equals(code) || TableErrorCode.ENTITY_NOT_FOUND.equals(code) || status == 404;
+  }
+
+  // ------------------------------------------------------------------ daemon poll
+
+  @Override
+  public StoreActivity activity() {
+    return guarded("read activity", () -> {
+      // Two point-sized reads instead of every intent and binding: the intent counter row, and the
+      // few JOINED rows (the service filters the partition; only their host names come back).
+      long seq = row(INTENTS, COUNTER).map(e -> longOf(e, "Value")).orElse(0L);
+      ListEntitiesOptions options = new ListEntitiesOptions()
+          .setFilter("PartitionKey eq " + RowKeys.literal(BINDINGS) + " and Deleted eq false and Phase eq "
+              + RowKeys.literal(BindingPhase.JOINED.name()))
+          .setSelect(List.of("Host"));
+      java.util.Set<String> joined = new java.util.HashSet<>();
+      for (TableEntity e : table.listEntities(options, REQUEST_TIMEOUT, Context.NONE)) {
+        stringOf(e, "Host").ifPresent(joined::add);
+      }
+      return new StoreActivity(seq, joined);
+    });
   }
 
   private List<HostEvent> events(String filter, int limit) {

@@ -3,10 +3,9 @@ package dev.slipway.cli.daemon;
 import dev.slipway.engine.Reconciler;
 import dev.slipway.engine.Reconciler.PassResult;
 import dev.slipway.hooks.SpoolImporter;
-import dev.slipway.spi.BindingPhase;
-import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Lease;
 import dev.slipway.spi.StateStore;
+import dev.slipway.spi.StoreActivity;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -14,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
@@ -29,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * succeeds once the leader stopped renewing for a TTL, or released it on shutdown). The pass thread
  * runs {@link #passTick()} about every {@code pollEvery} or at once when woken ({@link #wake()}: a
  * hook's {@code POST /v1/wake}, or a node that joined). As leader it runs a pass when woken, when the
- * store's newest intent sequence changed (hooks' wake-ups are best-effort, so the daemon polls this
- * cheap read rather than rely on them), every {@code joiningPeriod} while a host has joined but not
+ * store's newest intent sequence changed or a host joined (hooks' wake-ups are best-effort, so the
+ * daemon polls {@link StateStore#activity()}, a counter and an index, rather than rely on them), every {@code joiningPeriod} while a host has joined but not
  * registered (registration is not pushed to the daemon), and every {@code period} regardless.
  *
  * <p><b>Why renewal has its own thread.</b> A pass can block longer than the lease: {@code scontrol}
@@ -55,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * first imports them ({@link SpoolImporter}, one directory listing when there is nothing), on a
  * standby too, so a call is in the store within a tick of its wake-up or of the next poll, and the
  * pass that follows sees it as new intents.
+ *
+ * <p><b>Event retention.</b> After a pass, at most every {@link EventRetention#every()}, the leader
+ * deletes events older than {@link EventRetention#maxAge()} in bounded batches.
  *
  * <p><b>Time</b> comes from the injected clock; tests drive {@link #tick()} by hand with a fake
  * clock and never start the thread.
@@ -119,6 +120,7 @@ public final class Daemon implements AutoCloseable {
   private final Object signal = new Object();
   private final Runnable onLead;
   private final Runnable afterPass;
+  private final EventRetention retention;
   private volatile boolean running;
   private Thread thread;
   private Thread leaseThread;
@@ -127,6 +129,7 @@ public final class Daemon implements AutoCloseable {
   private Instant nextRenewal = Instant.MIN;
   // pass thread
   private Instant nextPeriodicPass = Instant.MIN;
+  private Instant nextPrune = Instant.MIN;
   private long passToken;
   private long preparedToken = Long.MIN_VALUE;
   // both
@@ -140,48 +143,121 @@ public final class Daemon implements AutoCloseable {
   private volatile boolean storeUnreachable;
 
   /**
-   * {@code reconcilerFor} builds the reconciler around the leadership check the daemon provides
-   * (the reconciler asks it after planning, before applying).
+   * How old events are deleted: the leader deletes events older than {@code maxAge} every
+   * {@code every}, at most {@code batch} rows per store call (see docs/state-store.md, "Event
+   * retention").
    */
-  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, () -> {}, Optional.empty());
-  }
+  public record EventRetention(Duration maxAge, Duration every, int batch) {
+    /** The configuration's default ({@code slipway.event_retention}). */
+    public static final Duration DEFAULT_MAX_AGE = dev.slipway.config.SlipwaySettings.DEFAULT_EVENT_RETENTION;
 
-  /** As above; {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass. */
-  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, () -> {}, Optional.empty());
-  }
+    public EventRetention {
+      Objects.requireNonNull(maxAge, "maxAge");
+      Objects.requireNonNull(every, "every");
+      if (maxAge.isNegative() || maxAge.isZero() || every.isNegative() || every.isZero() || batch < 1) {
+        throw new IllegalArgumentException("event retention " + maxAge + ", every " + every + ", batch " + batch + " must be positive");
+      }
+    }
 
-  /** As above, importing the power-save spool at the start of every pass-thread round (standbys too). */
-  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor, Optional<SpoolImporter> spool) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, () -> {}, () -> {}, spool);
-  }
+    /** Events kept for {@code maxAge}, pruned every 10 minutes, 1000 rows per call. */
+    public static EventRetention keeping(Duration maxAge) {
+      return new EventRetention(maxAge, Duration.ofMinutes(10), 1000);
+    }
 
-  /** As above; {@code afterPass} runs on the pass thread after each pass that ran to the end (still leading). */
-  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Runnable afterPass) {
-    this(store, holderId, timings, clock, metrics, reconcilerFor, onLead, afterPass, Optional.empty());
+    public static EventRetention defaults() {
+      return keeping(DEFAULT_MAX_AGE);
+    }
+
+    /** At most this many store calls per round, so a huge first backlog does not hold the pass thread. */
+    static final int MAX_BATCHES_PER_ROUND = 50;
   }
 
   /**
-   * {@code onLead} runs on the pass thread each time this daemon becomes leader, before its first pass;
-   * {@code afterPass} after each pass that ran to the end (still leading); {@code spool}, when present,
-   * is imported at the start of every pass-thread round (standbys too).
+   * A daemon around {@code store}, leading as {@code holderId}; {@code reconcilerFor} builds the
+   * reconciler around the leadership check the daemon provides (the reconciler asks it after
+   * planning, before applying). Everything else has a default the builder names.
    */
-  public Daemon(StateStore store, String holderId, Timings timings, InstantSource clock, DaemonMetrics metrics,
-      Function<Leadership, Reconciler> reconcilerFor, Runnable onLead, Runnable afterPass, Optional<SpoolImporter> spool) {
-    this.onLead = Objects.requireNonNull(onLead, "onLead");
-    this.afterPass = Objects.requireNonNull(afterPass, "afterPass");
-    this.spool = Objects.requireNonNull(spool, "spool");
-    this.store = Objects.requireNonNull(store, "store");
-    this.timings = Objects.requireNonNull(timings, "timings");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
-    this.lease = new LeaderLease(store, holderId, timings.leaseTtl(), clock);
-    this.reconciler = reconcilerFor.apply(new Leadership() {
+  public static Builder builder(StateStore store, String holderId, Function<Leadership, Reconciler> reconcilerFor) {
+    return new Builder(store, holderId, reconcilerFor);
+  }
+
+  /** What a daemon is built from; callers set only what differs from the defaults. */
+  public static final class Builder {
+    private final StateStore store;
+    private final String holderId;
+    private final Function<Leadership, Reconciler> reconcilerFor;
+    private Timings timings = Timings.defaults();
+    private InstantSource clock = InstantSource.system();
+    private DaemonMetrics metrics = new DaemonMetrics();
+    private Runnable onLead = () -> {};
+    private Runnable afterPass = () -> {};
+    private Optional<SpoolImporter> spool = Optional.empty();
+    private EventRetention eventRetention = EventRetention.defaults();
+
+    private Builder(StateStore store, String holderId, Function<Leadership, Reconciler> reconcilerFor) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.holderId = Objects.requireNonNull(holderId, "holderId");
+      this.reconcilerFor = Objects.requireNonNull(reconcilerFor, "reconcilerFor");
+    }
+
+    /** Default {@link Timings#defaults()}. */
+    public Builder timings(Timings timings) {
+      this.timings = Objects.requireNonNull(timings, "timings");
+      return this;
+    }
+
+    /** Default the system clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Default a fresh, unshared set. */
+    public Builder metrics(DaemonMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /** Runs on the pass thread each time this daemon becomes leader, before its first pass. Default nothing. */
+    public Builder onLead(Runnable onLead) {
+      this.onLead = Objects.requireNonNull(onLead, "onLead");
+      return this;
+    }
+
+    /** Runs on the pass thread after each pass that ran to the end (still leading). Default nothing. */
+    public Builder afterPass(Runnable afterPass) {
+      this.afterPass = Objects.requireNonNull(afterPass, "afterPass");
+      return this;
+    }
+
+    /** Imported at the start of every pass-thread round, on standbys too. Default none. */
+    public Builder spool(SpoolImporter spool) {
+      this.spool = Optional.of(spool);
+      return this;
+    }
+
+    /** Default {@link EventRetention#defaults()}. */
+    public Builder eventRetention(EventRetention eventRetention) {
+      this.eventRetention = Objects.requireNonNull(eventRetention, "eventRetention");
+      return this;
+    }
+
+    public Daemon build() {
+      return new Daemon(this);
+    }
+  }
+
+  private Daemon(Builder b) {
+    this.onLead = b.onLead;
+    this.afterPass = b.afterPass;
+    this.spool = b.spool;
+    this.store = b.store;
+    this.timings = b.timings;
+    this.clock = b.clock;
+    this.metrics = b.metrics;
+    this.retention = b.eventRetention;
+    this.lease = new LeaderLease(store, b.holderId, timings.leaseTtl(), clock);
+    this.reconciler = b.reconcilerFor.apply(new Leadership() {
       @Override
       public boolean getAsBoolean() {
         return stillLeading();
@@ -346,7 +422,9 @@ public final class Daemon implements AutoCloseable {
       }
       Instant done = clock.instant();
       lastPass = Optional.of(done);
-      seenJoined = joinedHosts();
+      // Only the JOINED hosts: the intent sequence stays as last polled, so an intent recorded
+      // during the pass still triggers the next one.
+      seenJoined = store.activity().joinedHosts();
       boolean joining = !seenJoined.isEmpty();
       nextPeriodicPass = done.plus(joining && timings.joiningPeriod().compareTo(timings.period()) < 0 ? timings.joiningPeriod() : timings.period());
       passFailed = false;
@@ -359,6 +437,9 @@ public final class Daemon implements AutoCloseable {
       }
       if (fenceHolds()) {
         afterPass.run();
+        if (!done.isBefore(nextPrune) && fenceHolds()) {
+          pruneEvents(done);
+        }
       }
     } catch (RuntimeException e) {
       passFailed = true;
@@ -368,10 +449,33 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  /** Hosts that joined but whose slurmd has not registered yet: nothing tells the daemon when it does. */
-  private Set<String> joinedHosts() {
-    return store.bindings().values().stream().filter(b -> b.phase() == BindingPhase.JOINED).map(b -> b.host())
-        .collect(Collectors.toUnmodifiableSet());
+  /**
+   * Deletes events older than the retention, a bounded batch per store call and a bounded number
+   * of calls per round. A round that stopped with a backlog left runs again after the next pass
+   * instead of waiting for {@link EventRetention#every()}, so a large first backlog drains in
+   * steps that never hold the store (or this thread) for long. Failures are logged, never fatal.
+   */
+  private void pruneEvents(Instant now) {
+    Instant before = now.minus(retention.maxAge());
+    int deleted = 0;
+    boolean backlog = false;
+    try {
+      for (int round = 0; round < EventRetention.MAX_BATCHES_PER_ROUND; round++) {
+        int n = store.deleteEventsBefore(before, retention.batch());
+        deleted += n;
+        backlog = n >= retention.batch();
+        if (!backlog) {
+          break;
+        }
+      }
+      nextPrune = backlog ? now : now.plus(retention.every());
+    } catch (RuntimeException e) {
+      nextPrune = now.plus(retention.every());
+      problem("cannot delete old events", e);
+    }
+    if (deleted > 0) {
+      log.info("deleted {} events older than {}{}", deleted, before, backlog ? " (more left)" : "");
+    }
   }
 
   /**
@@ -387,19 +491,24 @@ public final class Daemon implements AutoCloseable {
 
   /** Why a pass is due now, or "" when none is. */
   private String passReason(Instant now) {
+    // The idle poll: a counter and the few JOINED hosts, never every intent and binding, since it
+    // runs every pollEvery however large the cluster is. Read before any other reason is taken, so
+    // that what a pass for another reason covers does not cause a second pass.
+    StoreActivity activity = store.activity();
+    lastStoreContact = Optional.of(now);
+    OptionalLong seq = OptionalLong.of(activity.intentSequence());
+    boolean newIntents = !seq.equals(seenIntentSeq);
+    seenIntentSeq = seq;
+    // A join accepted by another daemon (standbys serve joins too) wakes only that daemon.
+    Set<String> joined = activity.joinedHosts();
+    boolean newJoin = !seenJoined.containsAll(joined);
+    seenJoined = joined;
     if (woken.getAndSet(false)) {
       return "woken";
     }
-    OptionalLong seq = newestIntentSeq();
-    lastStoreContact = Optional.of(now);
-    if (!seq.equals(seenIntentSeq)) {
-      seenIntentSeq = seq;
+    if (newIntents) {
       return "new intents";
     }
-    // A join accepted by another daemon (standbys serve joins too) wakes only that daemon.
-    Set<String> joined = joinedHosts();
-    boolean newJoin = !seenJoined.containsAll(joined);
-    seenJoined = joined;
     if (newJoin) {
       return "node joined";
     }
@@ -407,10 +516,6 @@ public final class Daemon implements AutoCloseable {
       return "retry after failure";
     }
     return now.isBefore(nextPeriodicPass) ? "" : "periodic";
-  }
-
-  private OptionalLong newestIntentSeq() {
-    return store.intents().values().stream().mapToLong(HostIntent::seq).max();
   }
 
   private void importSpool() {

@@ -141,10 +141,17 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     NodeMounts nodeMounts = NodeMounts.read(home.secrets());
     JoinSettings join = new JoinSettings(clusterId, secrets.joinTokens(), servers, secrets.mungeKey(), nodeMounts.mounts(), nodeMounts.secretFiles());
 
-    DaemonRuntime runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, nodes, slurm, topology, join, engineTimings,
-        Daemon.Timings.defaults().withPeriod(passPeriod), holder, bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()), clock,
-        Optional.of(home.spool()), Optional.of(home.logs().resolve("power.log")),
-        providerName.equals("netns") ? Optional.of(netnsSlurmds(cfg, clock)) : Optional.empty()));
+    DaemonRuntime.Parts parts = DaemonRuntime.Parts.of(store, nodes, slurm, topology, join, holder)
+        .withEngineTimings(engineTimings)
+        .withTimings(Daemon.Timings.defaults().withPeriod(passPeriod))
+        .withListen(bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()))
+        .withClock(clock)
+        .withSpool(home.spool(), home.logs().resolve("power.log"))
+        .withEventRetention(Daemon.EventRetention.keeping(cfg.slipway().eventRetention()));
+    if (providerName.equals("netns")) {
+      parts = parts.withSlurmds(netnsSlurmds(cfg, clock));
+    }
+    DaemonRuntime runtime = DaemonRuntime.start(parts);
     joinUrls.set(List.of(runtime.baseUrl()));
     log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {}", holder, clusterId, providerName,
         topology.pools().size(), runtime.address());

@@ -30,25 +30,16 @@ import java.util.Optional;
  */
 public final class DaemonRuntime implements AutoCloseable {
   /**
-   * Everything a daemon is made of. {@code port} 0 picks a free port. {@code spool}: the power-save
-   * spool to import every tick, and {@code powerLog}, where lines about malformed spool files go.
+   * Everything a daemon is made of. Start from {@link #of} (what every daemon must be given) and
+   * change the rest with the {@code with...} methods, which name what differs from the defaults.
+   * {@code port} 0 picks a free port. {@code spool}: the power-save spool to import every tick, and
+   * {@code powerLog}, where lines about malformed spool files go. {@code slurmds}: how the leader
+   * reaches its nodes' slurmds (see {@link LostRegistrations}); without it lost registrations are
+   * not checked.
    */
   public record Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
       EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
-      Optional<Path> spool, Optional<Path> powerLog, Optional<LostRegistrations.Slurmds> slurmds) {
-    /** Without a spool (tests that drive intents through the store directly) and without slurmd access. */
-    public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
-        EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock) {
-      this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, Optional.empty(), Optional.empty());
-    }
-
-    /** Parts of a daemon that cannot reach its nodes' slurmds (see {@link LostRegistrations}). */
-    public Parts(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
-        EngineTimings engineTimings, Daemon.Timings timings, String holderId, InetAddress listen, int port, InstantSource clock,
-        Optional<Path> spool, Optional<Path> powerLog) {
-      this(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog, Optional.empty());
-    }
-
+      Optional<Path> spool, Optional<Path> powerLog, Optional<LostRegistrations.Slurmds> slurmds, Daemon.EventRetention eventRetention) {
     public Parts {
       Objects.requireNonNull(store, "store");
       Objects.requireNonNull(provider, "provider");
@@ -63,6 +54,59 @@ public final class DaemonRuntime implements AutoCloseable {
       Objects.requireNonNull(spool, "spool");
       Objects.requireNonNull(powerLog, "powerLog");
       Objects.requireNonNull(slurmds, "slurmds");
+      Objects.requireNonNull(eventRetention, "eventRetention");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port " + port + " is not 0..65535");
+      }
+    }
+
+    /**
+     * The parts every daemon needs; the rest defaults to {@link EngineTimings#DEFAULTS},
+     * {@link Daemon.Timings#defaults()}, loopback on a free port, the system clock, no spool, no
+     * slurmd access and {@link Daemon.EventRetention#defaults()}.
+     */
+    public static Parts of(StateStore store, NodeProvider provider, SlurmPort slurm, ClusterTopology topology, JoinSettings join,
+        String holderId) {
+      return new Parts(store, provider, slurm, topology, join, EngineTimings.DEFAULTS, Daemon.Timings.defaults(), holderId,
+          InetAddress.getLoopbackAddress(), 0, InstantSource.system(), Optional.empty(), Optional.empty(), Optional.empty(),
+          Daemon.EventRetention.defaults());
+    }
+
+    public Parts withEngineTimings(EngineTimings engineTimings) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          slurmds, eventRetention);
+    }
+
+    public Parts withTimings(Daemon.Timings timings) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          slurmds, eventRetention);
+    }
+
+    /** Where the HTTP endpoints listen; {@code port} 0 picks a free one. */
+    public Parts withListen(InetAddress listen, int port) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          slurmds, eventRetention);
+    }
+
+    public Parts withClock(InstantSource clock) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          slurmds, eventRetention);
+    }
+
+    /** Imports the power-save spool {@code spool} every tick, logging malformed files to {@code powerLog}. */
+    public Parts withSpool(Path spool, Path powerLog) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, Optional.of(spool),
+          Optional.of(powerLog), slurmds, eventRetention);
+    }
+
+    public Parts withSlurmds(LostRegistrations.Slurmds slurmds) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          Optional.of(slurmds), eventRetention);
+    }
+
+    public Parts withEventRetention(Daemon.EventRetention eventRetention) {
+      return new Parts(store, provider, slurm, topology, join, engineTimings, timings, holderId, listen, port, clock, spool, powerLog,
+          slurmds, eventRetention);
     }
   }
 
@@ -86,16 +130,21 @@ public final class DaemonRuntime implements AutoCloseable {
     Optional<SpoolImporter> spool = p.spool().map(dir ->
         new SpoolImporter(dir, new PowerSaveHook(p.topology(), p.store(), p.clock()), p.store(), p.clock(), p.powerLog()));
     Optional<LostRegistrations> lost = p.slurmds().map(s -> new LostRegistrations(p.store(), p.slurm(), s, p.clock(), LOST_REGISTRATION_CHECK));
-    Daemon daemon = new Daemon(p.store(), p.holderId(), p.timings(), p.clock(), metrics,
-        leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(), sink,
-            metrics),
-        () -> {
+    Daemon.Builder builder = Daemon.builder(p.store(), p.holderId(),
+            leading -> fencedReconciler(leading, p.store(), p.provider(), p.slurm(), p.topology().pools(), p.engineTimings(), p.clock(),
+                sink, metrics))
+        .timings(p.timings())
+        .clock(p.clock())
+        .metrics(metrics)
+        .onLead(() -> {
           if (p.provider() instanceof RefreshingProvider r) {
             r.refresh();
           }
-        },
-        () -> lost.ifPresent(LostRegistrations::check),
-        spool);
+        })
+        .afterPass(() -> lost.ifPresent(LostRegistrations::check))
+        .eventRetention(p.eventRetention());
+    spool.ifPresent(builder::spool);
+    Daemon daemon = builder.build();
     JoinService joins = new JoinService(p.store(), p.provider(), p.join(), p.clock(), sink);
     DaemonServer server = DaemonServer.start(p.listen(), p.port(), joins, daemon, metrics, p.join().joinTokens().keySet());
     daemon.start();

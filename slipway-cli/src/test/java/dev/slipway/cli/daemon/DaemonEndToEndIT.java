@@ -3,7 +3,6 @@ package dev.slipway.cli.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.engine.ClusterTopology;
-import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinSettings;
 import dev.slipway.engine.PoolTopology;
 import dev.slipway.model.NodeType;
@@ -24,7 +23,6 @@ import dev.slipway.spi.IntentSource;
 import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
 import dev.slipway.testkit.FakeSlurm;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,9 +81,8 @@ class DaemonEndToEndIT {
         .pool(new SimPoolSpec("gpu", 4, fast, fast, fast, fast, SimFaults.NONE)).build();
     provider = new LoopbackSimProvider(sim, launcher);
     JoinSettings join = new JoinSettings("c1", keys.joinTokens(), List.of("127.0.0.1:6817"), keys.mungeKey(), List.of());
-    runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, provider, new SlurmControlPort(slurm), topology, join,
-        EngineTimings.DEFAULTS, new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)),
-        "e2e", InetAddress.getLoopbackAddress(), 0, InstantSource.system()));
+    runtime = DaemonRuntime.start(DaemonRuntime.Parts.of(store, provider, new SlurmControlPort(slurm), topology, join, "e2e")
+        .withTimings(new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50))));
     urls.set(List.of(runtime.baseUrl()));
   }
 
@@ -152,6 +149,9 @@ class DaemonEndToEndIT {
 
     slurm.setState("gpu-0", SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD));
     await("gpu-0 to be REGISTERED", () -> store.binding("gpu-0").map(b -> b.phase() == BindingPhase.REGISTERED).orElse(false));
+    // The pass reports the stage after its store write commits: wait for the metric, not only the row.
+    await("the registered stage in the metrics",
+        () -> runtime.metrics().scrape().contains("slipway_resume_stage_seconds_count{pool=\"gpu\",stage=\"registered\"} 1"));
     assertThat(runtime.metrics().scrape()).contains("slipway_resume_stage_seconds_count{pool=\"gpu\",stage=\"registered\"} 1",
         "slipway_joins_total{outcome=\"accepted\",pool=\"gpu\"} 2.0");
   }

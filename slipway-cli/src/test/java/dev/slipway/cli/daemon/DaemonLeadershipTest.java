@@ -44,9 +44,10 @@ class DaemonLeadershipTest {
 
   private Instance daemon(String name, StateStore store) {
     StaticProvider provider = new StaticProvider("gpu");
-    Daemon d = new Daemon(store, name, Daemon.Timings.defaults(), clock, new DaemonMetrics(),
-        leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
-            EventSink.NONE, dev.slipway.engine.EngineListener.NONE, leading));
+    Daemon d = Daemon.builder(store, name,
+            leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
+                EventSink.NONE, dev.slipway.engine.EngineListener.NONE, leading))
+        .clock(clock).build();
     open.add(d);
     return new Instance(d, provider, store);
   }
@@ -54,11 +55,11 @@ class DaemonLeadershipTest {
   /** A daemon wired as DaemonRuntime wires it (fenced reconciler), over {@code slurmPort}; hands its Leadership out. */
   private Instance fencedDaemon(String name, StateStore store, dev.slipway.engine.SlurmPort slurmPort, AtomicReference<Daemon.Leadership> leadership) {
     StaticProvider provider = new StaticProvider("gpu");
-    Daemon d = new Daemon(store, name, Daemon.Timings.defaults(), clock, new DaemonMetrics(), leading -> {
+    Daemon d = Daemon.builder(store, name, leading -> {
       leadership.set(leading);
       return DaemonRuntime.fencedReconciler(leading, store, provider, slurmPort, topology.pools(), EngineTimings.DEFAULTS, clock,
           EventSink.NONE, dev.slipway.engine.EngineListener.NONE);
-    });
+    }).clock(clock).build();
     open.add(d);
     return new Instance(d, provider, store);
   }
@@ -383,9 +384,10 @@ class DaemonLeadershipTest {
         return inner.pools();
       }
     };
-    Daemon d = new Daemon(store, "a", Daemon.Timings.defaults(), clock, new DaemonMetrics(),
-        leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
-            EventSink.NONE, dev.slipway.engine.EngineListener.NONE, leading), () -> calls.add("lead"));
+    Daemon d = Daemon.builder(store, "a",
+            leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
+                EventSink.NONE, dev.slipway.engine.EngineListener.NONE, leading))
+        .clock(clock).onLead(() -> calls.add("lead")).build();
     open.add(d);
 
     d.renewTick();

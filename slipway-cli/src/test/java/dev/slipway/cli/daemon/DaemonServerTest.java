@@ -62,9 +62,10 @@ class DaemonServerTest {
   @BeforeEach
   void start() throws IOException {
     slurm.addCloudNodes("p", topology.hosts());
-    daemon = new Daemon(store, "d1", Daemon.Timings.defaults(), clock, metrics,
-        leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
-            EventSink.NONE, metrics, leading));
+    daemon = Daemon.builder(store, "d1",
+            leading -> new Reconciler(store, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
+                EventSink.NONE, metrics, leading))
+        .clock(clock).metrics(metrics).build();
     JoinSettings settings = new JoinSettings("c1", Map.of("gpu", Secret.of(TOKEN)), List.of("ctl-0", "ctl-1:7817"), Secret.of(MUNGE),
         List.of("nfs:/export /shared nfs rw"), Map.of("azfile", Secret.of("username=a\npassword=k\n")));
     JoinService joins = new JoinService(store, provider, settings, clock, EventSink.NONE);
@@ -240,9 +241,10 @@ class DaemonServerTest {
   @Test
   void healthz_is503WhenTheStoreIsUnreachable() throws Exception {
     InMemoryStateStore broken = new InMemoryStateStore();
-    Daemon cut = new Daemon(FailingStore.cutOff(broken, () -> true), "d2", Daemon.Timings.defaults(), clock, metrics,
-        leading -> new Reconciler(broken, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
-            EventSink.NONE, metrics, leading));
+    Daemon cut = Daemon.builder(FailingStore.cutOff(broken, () -> true), "d2",
+            leading -> new Reconciler(broken, provider, new SlurmControlPort(slurm), topology.pools(), EngineTimings.DEFAULTS, clock,
+                EventSink.NONE, metrics, leading))
+        .clock(clock).metrics(metrics).build();
     JoinService joins = new JoinService(store, provider, new JoinSettings("c1", Map.of(), List.of(), Secret.of(MUNGE), List.of()), clock,
         EventSink.NONE);
     try (DaemonServer s = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, joins, cut, metrics, Set.of())) {

@@ -16,7 +16,6 @@ import dev.slipway.testkit.FakeClock;
 import dev.slipway.testkit.FakeSlurm;
 import dev.slipway.testkit.InMemoryStateStore;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,9 +49,10 @@ class DaemonSpoolTest {
     slurm.addCloudNodes("p", topology.hosts());
     JoinSettings join = new JoinSettings("c1", Map.of("gpu", Secret.of("t")), List.of("ctl-0"), Secret.of("bXVuZ2U="), List.of());
     Duration hour = Duration.ofHours(1);
-    runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, new StaticProvider("gpu"), new SlurmControlPort(slurm), topology, join,
-        EngineTimings.DEFAULTS, new Daemon.Timings(hour.multipliedBy(3), hour, hour, hour), "d1", InetAddress.getLoopbackAddress(), 0,
-        clock, Optional.of(dir.resolve("spool")), Optional.of(dir.resolve("power.log"))));
+    runtime = DaemonRuntime.start(DaemonRuntime.Parts.of(store, new StaticProvider("gpu"), new SlurmControlPort(slurm), topology, join, "d1")
+        .withTimings(new Daemon.Timings(hour.multipliedBy(3), hour, hour, hour))
+        .withClock(clock)
+        .withSpool(dir.resolve("spool"), dir.resolve("power.log")));
   }
 
   @AfterEach
@@ -93,11 +93,13 @@ class DaemonSpoolTest {
   void tick_importsEvenWhenAFileIsMalformed_andThePassSeesTheNewIntents() throws Exception {
     runtime.close(); // drive ticks by hand with a daemon of the same parts
     runtime = null;
-    Daemon daemon = new Daemon(store, "d2", Daemon.Timings.defaults(), clock, new DaemonMetrics(),
-        leading -> new dev.slipway.engine.Reconciler(store, new StaticProvider("gpu"), new SlurmControlPort(slurm), topology.pools(),
-            EngineTimings.DEFAULTS, clock, dev.slipway.spi.EventSink.NONE, new DaemonMetrics(), leading),
-        Optional.of(new dev.slipway.hooks.SpoolImporter(dir.resolve("spool"), new dev.slipway.hooks.PowerSaveHook(topology, store, clock),
-            store, clock, Optional.of(dir.resolve("power.log")))));
+    Daemon daemon = Daemon.builder(store, "d2",
+            leading -> new dev.slipway.engine.Reconciler(store, new StaticProvider("gpu"), new SlurmControlPort(slurm), topology.pools(),
+                EngineTimings.DEFAULTS, clock, dev.slipway.spi.EventSink.NONE, new DaemonMetrics(), leading))
+        .clock(clock)
+        .spool(new dev.slipway.hooks.SpoolImporter(dir.resolve("spool"), new dev.slipway.hooks.PowerSaveHook(topology, store, clock),
+            store, clock, Optional.of(dir.resolve("power.log"))))
+        .build();
     try {
       spool(HookKind.RESUME, "gpu-2", clock.instant());
       Files.writeString(dir.resolve("spool").resolve(SpoolEntry.nameFor(clock.instant().plusMillis(1), 1)), "garbage\n");

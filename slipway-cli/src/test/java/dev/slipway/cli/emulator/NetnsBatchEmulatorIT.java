@@ -14,7 +14,6 @@ import dev.slipway.cli.daemon.Daemon;
 import dev.slipway.cli.daemon.DaemonRuntime;
 import dev.slipway.cli.daemon.JoinSecrets;
 import dev.slipway.engine.ClusterTopology;
-import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinSettings;
 import dev.slipway.engine.PoolTopology;
 import dev.slipway.local.netns.AddressBook;
@@ -125,9 +124,10 @@ class NetnsBatchEmulatorIT {
     JoinSecrets keys = JoinSecrets.loadOrCreate(secrets, List.of("gpu"), new SecureRandom());
     store = SqliteStateStore.open(dir.resolve("state.db"));
     JoinSettings join = new JoinSettings(clusterId, keys.joinTokens(), List.of(network.bridgeAddress() + ":6817"), keys.mungeKey(), List.of());
-    runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, provider, new SlurmControlPort(slurm), topology, join,
-        EngineTimings.DEFAULTS, new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)),
-        "emu-it", InetAddress.getByName(network.bridgeAddress()), 0, clock));
+    runtime = DaemonRuntime.start(DaemonRuntime.Parts.of(store, provider, new SlurmControlPort(slurm), topology, join, "emu-it")
+        .withTimings(new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)))
+        .withListen(InetAddress.getByName(network.bridgeAddress()), 0)
+        .withClock(clock));
 
     Path joinScript = dir.resolve(NodeJoinScript.FILE_NAME);
     Files.writeString(joinScript, NodeJoinScript.text());

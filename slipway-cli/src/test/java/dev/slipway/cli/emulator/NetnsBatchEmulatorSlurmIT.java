@@ -14,7 +14,6 @@ import dev.slipway.cli.daemon.Daemon;
 import dev.slipway.cli.daemon.DaemonRuntime;
 import dev.slipway.cli.daemon.JoinSecrets;
 import dev.slipway.engine.ClusterTopology;
-import dev.slipway.engine.EngineTimings;
 import dev.slipway.engine.JoinSettings;
 import dev.slipway.engine.PoolTopology;
 import dev.slipway.local.netns.AddressBook;
@@ -153,10 +152,11 @@ class NetnsBatchEmulatorSlurmIT {
     JoinSecrets keys = JoinSecrets.loadOrCreate(dir.resolve("secrets"), List.of("gpu"), new SecureRandom());
     store = SqliteStateStore.open(dir.resolve("state.db"));
     JoinSettings join = new JoinSettings(clusterId, keys.joinTokens(), List.of(bridge + ":" + port), keys.mungeKey(), List.of());
-    runtime = DaemonRuntime.start(new DaemonRuntime.Parts(store, provider, new SlurmControlPort(new ScontrolSlurmControl(slurm)),
-        topology, join, EngineTimings.DEFAULTS,
-        new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)),
-        "emu-slurm-it", InetAddress.getByName(bridge), 0, clock));
+    runtime = DaemonRuntime.start(DaemonRuntime.Parts.of(store, provider, new SlurmControlPort(new ScontrolSlurmControl(slurm)), topology,
+            join, "emu-slurm-it")
+        .withTimings(new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)))
+        .withListen(InetAddress.getByName(bridge), 0)
+        .withClock(clock));
 
     Path bin = dir.resolve("bin");
     Files.createDirectories(bin);

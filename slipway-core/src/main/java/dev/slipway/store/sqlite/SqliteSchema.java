@@ -93,7 +93,16 @@ final class SqliteSchema {
                   // and a deleted binding is still seen as a change of its host.
                   "INSERT INTO counters (name, value) VALUES ('change_seq', 0)",
                   "CREATE TABLE changes (host TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
-                  "CREATE INDEX changes_by_seq ON changes (seq)")));
+                  "CREATE INDEX changes_by_seq ON changes (seq)")),
+          new Migration(
+              4,
+              "index bindings by phase (daemon poll) and events by time (retention)",
+              List.of(
+                  // The daemon polls the JOINED hosts every second; bindings_by_pool_phase starts
+                  // with the pool, so without this the poll scanned every binding.
+                  "CREATE INDEX bindings_by_phase ON bindings (phase, host)",
+                  // Retention deletes the oldest events in batches: a range scan of this index.
+                  "CREATE INDEX events_by_time ON events (at_ms, id)")));
 
   private SqliteSchema() {}
 

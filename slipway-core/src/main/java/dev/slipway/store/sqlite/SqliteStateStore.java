@@ -15,6 +15,7 @@ import dev.slipway.spi.PoolTarget;
 import dev.slipway.spi.ProviderError;
 import dev.slipway.spi.StateChanges;
 import dev.slipway.spi.StateStore;
+import dev.slipway.spi.StoreActivity;
 import dev.slipway.spi.StoreUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -782,6 +783,63 @@ public final class SqliteStateStore implements StateStore {
                   }
                   Collections.reverse(out);
                   return List.copyOf(out);
+                }));
+  }
+
+  @Override
+  public int deleteEventsBefore(Instant before, int limit) {
+    Objects.requireNonNull(before, "before");
+    if (limit < 1) {
+      throw new IllegalArgumentException("event limit must be positive: " + limit);
+    }
+    return locked(
+        () ->
+            inWriteTransaction(
+                "delete old events",
+                () -> {
+                  // Oldest first through events_by_time, at most limit rows: the write lock is held
+                  // for one bounded batch, so hooks never wait behind a large backlog.
+                  try (PreparedStatement p =
+                      connection.prepareStatement(
+                          "DELETE FROM events WHERE id IN"
+                              + " (SELECT id FROM events WHERE at_ms < ? ORDER BY at_ms, id LIMIT ?)")) {
+                    p.setLong(1, before.toEpochMilli());
+                    p.setInt(2, limit);
+                    return p.executeUpdate();
+                  }
+                }));
+  }
+
+  @Override
+  public StoreActivity activity() {
+    return locked(
+        () ->
+            withRetries(
+                "read activity",
+                () -> {
+                  // One read transaction, so the counter and the JOINED hosts are of one commit.
+                  try (Statement s = connection.createStatement()) {
+                    s.execute("BEGIN");
+                  }
+                  try {
+                    long seq = counter("intent_seq");
+                    Set<String> joined = new HashSet<>();
+                    try (PreparedStatement p = connection.prepareStatement("SELECT host FROM bindings WHERE phase = ?")) {
+                      p.setString(1, BindingPhase.JOINED.name());
+                      try (ResultSet rs = p.executeQuery()) {
+                        while (rs.next()) {
+                          joined.add(rs.getString(1));
+                        }
+                      }
+                    }
+                    try (Statement s = connection.createStatement()) {
+                      s.execute("COMMIT");
+                    }
+                    return new StoreActivity(seq, joined);
+                  } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly();
+                    throw e;
+                  }
                 }));
   }
 

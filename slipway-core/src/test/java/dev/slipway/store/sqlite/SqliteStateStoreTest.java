@@ -368,6 +368,32 @@ class SqliteStateStoreTest {
     }
   }
 
+  @Test
+  void idlePollAndEventRetention_searchAnIndexInsteadOfScanningTheTable() throws SQLException {
+    Path db = dir.resolve("state.db");
+    SqliteStateStore.open(db).close();
+
+    // The exact statements the store runs (activity() and deleteEventsBefore()).
+    assertThat(plan(db, "SELECT host FROM bindings WHERE phase = 'JOINED'"))
+        .anySatisfy(step -> assertThat(step).contains("USING COVERING INDEX bindings_by_phase"))
+        .noneSatisfy(step -> assertThat(step).startsWith("SCAN"));
+    assertThat(plan(db, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < 5 ORDER BY at_ms, id LIMIT 10)"))
+        .anySatisfy(step -> assertThat(step).contains("INDEX events_by_time"))
+        .noneSatisfy(step -> assertThat(step).matches("SCAN events( |$).*"));
+  }
+
+  private static List<String> plan(Path db, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+      List<String> steps = new ArrayList<>();
+      while (rs.next()) {
+        steps.add(rs.getString("detail"));
+      }
+      return steps;
+    }
+  }
+
   private static IntentRequest up(String host) {
     return new IntentRequest(host, host.substring(0, host.indexOf('-')), Intent.UP, IntentSource.RESUME, List.of());
   }
