@@ -11,7 +11,6 @@ import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
