@@ -138,6 +138,25 @@ final class AzureClusters {
   }
 
   /**
+   * {@code cluster ssh} and {@code cluster logs}: VM addresses through ARM, compute hosts'
+   * addresses from the cluster's state store (opened only when a compute host is asked for).
+   */
+  static ClusterAccess access(ClusterConfig config) {
+    ArmSettings settings = settings(config, Optional.empty(), Optional.empty(), Optional.empty());
+    ArmProvisioner arm = provisioner(config, settings, ArmProvisioner.DestroyOptions.DEFAULT, Optional.empty(), false);
+    return new AzureClusterAccess(config, arm.plan(), arm::address, host -> {
+      try (dev.slipway.spi.StateStore store = Backends.openStore(config)) {
+        return store.binding(host);
+      }
+    }, ClusterHome.of(config).dir().resolve("ssh"), logLayout(config));
+  }
+
+  /** Where the cluster's VMs write their logs: on the Azure Files share when the cluster has one (see userData). */
+  static dev.slipway.azure.bootstrap.AzureLogLayout logLayout(ClusterConfig config) {
+    return new dev.slipway.azure.bootstrap.AzureLogLayout(config.slurm().clusterId(), ArmPlanner.logShareName(config).isPresent());
+  }
+
+  /**
    * ssh to a VM as the controller group's admin user with its key: BatchMode (never a prompt), the
    * cluster's own known_hosts (first contact accepted, a changed key refused), 10 s to connect.
    */

@@ -11,7 +11,6 @@ import dev.slipway.spi.ClusterStatus;
 import dev.slipway.spi.EngineEvent;
 import dev.slipway.spi.EventSink;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -410,18 +409,16 @@ public final class ClusterCommand implements Runnable {
   }
 
   @Command(name = "ssh", description = {
-      "Open a shell (or run COMMAND) on a login node (ssh with the cluster user's key),",
-      "a controller (entering its namespaces) or a compute host (ssh; pam_slurm_adopt admits",
-      "the cluster user only while a job of theirs runs there)."})
+      "Open a shell (or run COMMAND) on a login node, a controller or a compute host.",
+      "local: login nodes and compute hosts over ssh with the cluster user's key; controllers by entering their namespaces.",
+      "azure: ssh to the VM's address as ARM has it (public if it has one), as its group's admin user with that group's key",
+      "(generated, mode 0600, by create when none is configured), trusting <state_dir>/ssh/known_hosts (first contact",
+      "accepted). A compute host: its address from the state store, through the first login node (else controller).",
+      "Compute hosts admit the cluster user only while a job of theirs runs there (pam_slurm_adopt).",
+      "One COMMAND argument is a remote shell command line; several are quoted one by one."})
   static final class Ssh extends Base {
-    enum Target {
-      login,
-      controller,
-      node
-    }
-
     @Parameters(index = "0", paramLabel = "login|controller|node")
-    Target target;
+    ClusterAccess.Role target;
 
     @Option(names = "--offset", paramLabel = "N", description = "Which login node or controller (default: 0).")
     int offset;
@@ -432,67 +429,64 @@ public final class ClusterCommand implements Runnable {
     @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Command to run instead of a shell (after --).")
     List<String> command = new ArrayList<>();
 
+    /** How the backend's machines are reached and the commands started; tests give their own. */
+    ClusterAccess.Opener access = ClusterAccess.BY_BACKEND;
+    ClusterAccess.Launcher launcher = ClusterAccess.Launcher.TERMINAL;
+
     @Override
     public Integer call() throws Exception {
-      ClusterConfig config = configOptions.load().config();
-      LocalProvisioner p = ClusterCommand.provisioner(config);
-      ClusterStatus s = p.status();
-      List<String> argv = new ArrayList<>();
-      switch (target) {
-        case login -> {
-          ClusterStatus.Machine m = pick(s.logins(), "login node");
-          argv.addAll(List.of("ssh", "-i", p.userPrivateKey().toString(), "-o", "IdentitiesOnly=yes",
-              "-o", "UserKnownHostsFile=" + p.paths().knownHosts(), "-o", "StrictHostKeyChecking=yes",
-              config.slurm().login().ssh().username() + "@" + m.address()));
-          argv.addAll(command);
-        }
-        case controller -> {
-          ClusterStatus.Machine m = pick(s.controllers(), "controller");
-          long pid = m.pid().orElseThrow(() -> new UnreachableException(m.name() + " is not running", null));
-          argv.addAll(List.of("nsenter", "-t", Long.toString(pid), "-n", "-u", "-m", "--", "env", "SLURM_CONF=" + p.paths().slurmConf()));
-          argv.addAll(command.isEmpty() ? List.of("/bin/bash", "-l") : command);
-        }
-        case node -> {
-          String h = host.orElseThrow(() -> new UsageException("'cluster ssh node' needs --host HOST"));
-          // The node's own sshd: pam_slurm_adopt lets the cluster user in only while a job of theirs runs there.
-          String address = p.addressOfHost(h).orElseThrow(() -> new UnreachableException("no running compute host " + h, null));
-          argv.addAll(List.of("ssh", "-i", p.userPrivateKey().toString(), "-o", "IdentitiesOnly=yes",
-              "-o", "UserKnownHostsFile=" + p.paths().knownHosts(), "-o", "StrictHostKeyChecking=yes",
-              config.slurm().login().ssh().username() + "@" + address));
-          argv.addAll(command);
-        }
-      }
-      return new ProcessBuilder(argv).inheritIO().start().waitFor();
-    }
-
-    private ClusterStatus.Machine pick(List<ClusterStatus.Machine> machines, String what) {
-      if (offset < 0 || offset >= machines.size()) {
-        throw new UsageException("no " + what + " at offset " + offset + " (the cluster has " + machines.size() + ")");
-      }
-      return machines.get(offset);
+      ClusterAccess a = access.open(configOptions.load().config());
+      List<String> argv = a.shell(new ClusterAccess.Target(target, offset, host), command);
+      return launcher.start(argv).waitFor();
     }
   }
 
-  @Command(name = "logs", description = "Print (or follow) the logs of the controllers, a login node or a compute host.")
+  @Command(name = "logs", description = {
+      "Print (or follow) the logs of the controllers, a login node or a compute host.",
+      "azure: over ssh to a controller (as 'cluster ssh controller'): slurmctld's log of each controller, the daemon's and",
+      "the power-save hooks' logs; a compute host's slurmd log from the Azure Files share through a controller (without",
+      "a share, from the node itself, which admits the cluster user only while a job of theirs runs there)."})
   static final class Logs extends Base {
-    @Option(names = "--host", paramLabel = "HOST", description = "A controller, login node or compute host (default: the controllers and munged).")
+    @Option(names = "--host", paramLabel = "HOST", description = "A controller, login node or compute host (default: the controllers).")
     Optional<String> host = Optional.empty();
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing as the logs grow.")
+    @Option(names = {"-f", "--follow"}, description = "Keep printing as the logs grow (tail -F).")
     boolean follow;
+
+    /** How the backend's machines are reached and the commands started; tests give their own. */
+    ClusterAccess.Opener access = ClusterAccess.BY_BACKEND;
+    ClusterAccess.Launcher launcher = ClusterAccess.Launcher.TERMINAL;
 
     @Override
     public Integer call() throws Exception {
-      List<Path> files = provisioner().logFiles(host);
-      if (files.isEmpty()) {
-        throw new UsageException("no logs" + host.map(h -> " for host " + h).orElse("") + " yet");
-      }
-      List<String> argv = new ArrayList<>(List.of("tail", "-n", "200"));
+      ClusterAccess.LogPlan plan = access.open(configOptions.load().config()).logs(host, follow);
+      plan.notes().forEach(n -> spec.commandLine().getErr().println("note: " + n));
+      spec.commandLine().getErr().flush();
       if (follow) {
-        argv.add("-F");
+        // Each controller's stream at once: following one would never reach the next.
+        List<Process> running = new ArrayList<>();
+        try {
+          for (ClusterAccess.LogCommand c : plan.commands()) {
+            running.add(launcher.start(c.argv()));
+          }
+          int code = ExitCodes.OK;
+          for (Process p : running) {
+            code = Math.max(code, p.waitFor());
+          }
+          return code;
+        } finally {
+          running.forEach(Process::destroy);
+        }
       }
-      files.forEach(f -> argv.add(f.toString()));
-      return new ProcessBuilder(argv).inheritIO().start().waitFor();
+      int code = ExitCodes.OK;
+      for (ClusterAccess.LogCommand c : plan.commands()) {
+        if (plan.commands().size() > 1) {
+          out().println("=== " + c.label() + " ===");
+          out().flush();
+        }
+        code = Math.max(code, launcher.start(c.argv()).waitFor());
+      }
+      return code;
     }
   }
 }

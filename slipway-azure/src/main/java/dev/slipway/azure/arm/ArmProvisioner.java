@@ -303,7 +303,15 @@ public final class ArmProvisioner implements Provisioner {
     return line.isEmpty() ? "exit code " + r.exitCode() : line;
   }
 
-  /** The public address if the VM has one, else its private one. */
+  /**
+   * The address of the plan's {@code vm} as ARM has it: the public one if the VM has one, else its
+   * private one; empty when ARM has neither (the VM or its network interface does not exist).
+   * What status shows and {@code slipway cluster ssh} connects to.
+   */
+  public Optional<String> address(ArmResource vm) {
+    return address(arm(), vm);
+  }
+
   @SuppressWarnings("unchecked")
   private Optional<String> address(ArmGateway arm, ArmResource vm) {
     int offset = vm.vm().orElseThrow().offset();
