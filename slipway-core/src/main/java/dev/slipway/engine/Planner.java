@@ -590,20 +590,28 @@ public final class Planner {
     /** Failed nodes no binding holds, orphans past their grace, and booting nodes nobody needs any more. */
     private void removeUnservingNodes() {
       Predicate<String> bound = boundNodeIds();
-      List<ProviderNode> unbound = nodes.values().stream().filter(n -> !bound.test(n.id()))
+      List<ProviderNode> unbound = nodes.values().stream().filter(n -> !bound.test(n.id())).toList();
+      // Sorted only where the order shows (steps for failed and orphaned nodes, the choice of spare
+      // nodes), so a pool of 1,000 booting nodes is not sorted every pass.
+      List<ProviderNode> unserving = unbound.stream()
+          .filter(n -> n.state().isFailed()
+              || (n.state() == ProviderNodeState.READY && !n.createdAt().plus(timings.orphanGrace()).isAfter(now)))
           .sorted(Comparator.comparing(ProviderNode::id)).toList();
-      for (ProviderNode n : unbound) {
+      for (ProviderNode n : unserving) {
         if (n.state().isFailed()) {
           ProviderError err = errorOf(n);
           failures.add(err);
           remove(n);
           event(Optional.empty(), "node-failed", "node " + n.id() + " of pool " + poolId + " failed before joining: " + err.summary() + ": " + err.message());
-        } else if (n.state() == ProviderNodeState.READY && !n.createdAt().plus(timings.orphanGrace()).isAfter(now)) {
+        } else {
           remove(n);
           event(Optional.empty(), "orphan-removed", "node " + n.id() + " of pool " + poolId + " served no host for " + timings.orphanGrace());
         }
       }
       int excess = (int) (liveRemaining() - desired());
+      if (excess <= 0) {
+        return;
+      }
       List<ProviderNode> spare = unbound.stream().filter(n -> isLive(n) && !removals.contains(n.id()))
           .sorted(Comparator.comparing(ProviderNode::createdAt).reversed().thenComparing(ProviderNode::id)).toList();
       for (int i = 0; i < Math.min(excess, spare.size()); i++) {
