@@ -63,7 +63,10 @@ import java.util.function.BooleanSupplier;
  * store answers with everything when it cannot tell. The copy is a cache of durable state, never a
  * source of decisions the store does not hold: the planner still sees a complete snapshot, and the
  * copy is thrown away and read whole at the first pass, every {@value #FULL_READ_EVERY} passes,
- * after a pass that failed or found leadership lost, and on {@link #resync()}.
+ * after a pass that failed or found leadership lost, and on {@link #resync()}. The copy is kept in
+ * {@link PersistentMap}s so the snapshot shares it instead of copying it, and the plan comes from
+ * an {@link IncrementalPlanner}, which equals {@link Planner#plan} but plans only the hosts that
+ * could act; it forgets what it knows on the same triggers.
  *
  * <p><b>Crash safety.</b> Nothing but that cache is kept between passes in memory: every decision
  * is recomputed from durable state, and the plan makes the intent to act durable before the act (binding
