@@ -23,6 +23,7 @@ import dev.slipway.spi.ProviderNode;
 import dev.slipway.spi.ProviderNodeState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -35,8 +36,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+import java.util.function.Predicate;
 
 /**
  * Decides what one reconcile pass does: {@code plan(snapshot, now)} is a pure function of durable
@@ -84,23 +84,118 @@ public final class Planner {
     this.backoffPolicy = BackoffPolicy.of(timings);
   }
 
+  /** The full plan: every host of every pool is planned. The oracle {@link IncrementalPlanner} is tested against. */
   public Plan plan(Snapshot snapshot, Instant now) {
     Steps steps = new Steps();
     // Grouped once, so a pass costs O(hosts), not O(pools x hosts).
-    Map<String, List<HostBinding>> bindingsByPool = new HashMap<>();
-    snapshot.bindings().values().forEach(b -> bindingsByPool.computeIfAbsent(b.poolId(), k -> new ArrayList<>()).add(b));
-    Map<String, List<HostIntent>> intentsByPool = new HashMap<>();
-    snapshot.intents().values().forEach(i -> intentsByPool.computeIfAbsent(i.poolId(), k -> new ArrayList<>()).add(i));
-    snapshot.topology().stream()
-        .sorted(Comparator.comparing(PoolTopology::poolId))
-        .forEach(topology -> {
-          PoolObservation observed = snapshot.observed().get(topology.poolId());
-          if (observed != null) {
-            new PoolPass(topology, observed, snapshot, bindingsByPool.getOrDefault(topology.poolId(), List.of()),
-                intentsByPool.getOrDefault(topology.poolId(), List.of()), now, steps).run();
-          }
-        });
+    Map<String, FullScope> scopes = new HashMap<>();
+    snapshot.topology().forEach(t -> scopes.put(t.poolId(), new FullScope(t)));
+    snapshot.bindings().forEach((host, b) -> {
+      FullScope scope = scopes.get(b.poolId());
+      if (scope != null) {
+        scope.hosts.add(host);
+        scope.desired += desires(b) ? 1 : 0;
+        b.nodeId().ifPresent(n -> scope.holders.merge(n, 1, Integer::sum));
+      }
+    });
+    snapshot.intents().forEach((host, i) -> {
+      FullScope scope = scopes.get(i.poolId());
+      if (scope != null) {
+        scope.hosts.add(host);
+      }
+    });
+    for (PoolTopology topology : sortedPools(snapshot)) {
+      PoolObservation observed = snapshot.observed().get(topology.poolId());
+      if (observed != null) {
+        planPool(topology, observed, ownNodes(topology, observed), snapshot, scopes.get(topology.poolId()), now, steps);
+      }
+    }
     return steps.toPlan();
+  }
+
+  static List<PoolTopology> sortedPools(Snapshot snapshot) {
+    return snapshot.topology().stream().sorted(Comparator.comparing(PoolTopology::poolId)).toList();
+  }
+
+  /** Plans one pool into {@code steps}, looking at the hosts {@code scope} names; says what it looked at and what acted. */
+  PoolOutcome planPool(PoolTopology topology, PoolObservation observed, Map<String, ProviderNode> nodes, Snapshot snapshot,
+      PoolScope scope, Instant now, Steps steps) {
+    PoolPass pass = new PoolPass(topology, observed, nodes, snapshot, scope, now, steps);
+    pass.run();
+    return pass.outcome();
+  }
+
+  /** The pool's own nodes by id. Nodes of the other type (e.g. static dedicated nodes in a low-priority pool) are not ours. */
+  static Map<String, ProviderNode> ownNodes(PoolTopology topology, PoolObservation observed) {
+    Map<String, ProviderNode> nodes = new HashMap<>();
+    for (ProviderNode n : observed.nodes()) {
+      if (n.poolId().equals(topology.poolId()) && n.lowPriority() == topology.lowPriority()) {
+        nodes.putIfAbsent(n.id(), n);
+      }
+    }
+    return nodes;
+  }
+
+  /** A binding that asks the pool for a node (counts toward the pool's target). */
+  static boolean desires(HostBinding b) {
+    return b != null && switch (b.phase()) {
+      case REQUESTED, JOINED, REGISTERED -> true;
+      default -> false;
+    };
+  }
+
+  /** Which hosts of a pool a pass plans, and the pool-wide counts of the snapshot's bindings that the pass needs. */
+  interface PoolScope {
+    /** Hosts to plan, in name order; may name hosts with no binding or intent in the pool (they are skipped). */
+    Collection<String> hostsToPlan(HostContext context);
+
+    /** Hosts to check for capacity fallback and return to service, in topology (index) order; {@code touched}: planned this pass. */
+    Collection<String> fallbackHosts(HostContext context, Set<String> touched);
+
+    /** How many of the snapshot's bindings in the pool want a node. */
+    long desiredBindings();
+
+    /** How many of the snapshot's bindings in the pool hold node {@code nodeId}. */
+    int holders(String nodeId);
+  }
+
+  /** The pool's backoff as a step of the pass sees it: planning with an equal context decides equally. */
+  record HostContext(Backoff backoff, boolean active, boolean fallback) {}
+
+  /** What one pool's pass looked at and which of those hosts produced steps (for {@link IncrementalPlanner}). */
+  record PoolOutcome(HostContext hostContext, HostContext fallbackContext, Set<String> planned, Set<String> active,
+      Set<String> fallbackActive) {}
+
+  /** Every host of the pool. */
+  private static final class FullScope implements PoolScope {
+    final PoolTopology topology;
+    final Set<String> hosts = new TreeSet<>();
+    final Map<String, Integer> holders = new HashMap<>();
+    long desired;
+
+    FullScope(PoolTopology topology) {
+      this.topology = topology;
+    }
+
+    @Override
+    public Collection<String> hostsToPlan(HostContext context) {
+      return hosts;
+    }
+
+    @Override
+    public Collection<String> fallbackHosts(HostContext context, Set<String> touched) {
+      return topology.hosts();
+    }
+
+    @Override
+    public long desiredBindings() {
+      return desired;
+    }
+
+    @Override
+    public int holders(String nodeId) {
+      return holders.getOrDefault(nodeId, 0);
+    }
   }
 
   /** The reason Slurm shows for a host failed in {@code poolId}, e.g. {@code slipway: CAPACITY AllocationFailed in pool gpu}. */
@@ -125,7 +220,7 @@ public final class Planner {
   }
 
   /** Accumulates the plan in apply order across pools; Slurm updates are merged and chunked at the end. */
-  private static final class Steps {
+  static final class Steps {
     final List<PlanAction> store = new ArrayList<>();
     final List<PlanAction> provider = new ArrayList<>();
     final List<PlanAction> events = new ArrayList<>();
@@ -161,50 +256,87 @@ public final class Planner {
     return out;
   }
 
-  /** The plan for one pool. Short-lived; holds the pass's working copy of the pool's bindings. */
+  /**
+   * The plan for one pool. Short-lived; holds the pass's changes to the pool's bindings over the
+   * snapshot's, and counts the steps it makes ({@code effects}) so it can tell which hosts acted.
+   */
   private final class PoolPass {
     private final PoolTopology topology;
     private final PoolObservation observed;
     private final Snapshot snapshot;
+    private final PoolScope scope;
     private final Instant now;
     private final Steps steps;
     private final String poolId;
     private final Optional<Map<String, SlurmHostState>> slurm;
     private final Map<String, ProviderNode> nodes;
-    private final Map<String, HostBinding> bindings = new TreeMap<>();
-    private final Map<String, HostIntent> intents = new TreeMap<>();
+    /** Bindings this pass wrote (null: deleted), over the snapshot's. */
+    private final Map<String, HostBinding> changed = new HashMap<>();
     private final Set<String> removals = new LinkedHashSet<>();
     private final List<ProviderError> failures = new ArrayList<>();
     private final List<HostBinding> created = new ArrayList<>();
     private final PoolRecord record;
+    private final Set<String> planned = new HashSet<>();
+    private final Set<String> active = new HashSet<>();
+    private final Set<String> fallbackActive = new HashSet<>();
+    private HostContext hostContext;
+    private HostContext fallbackContext;
     private Backoff backoff;
     private boolean registered;
+    private int effects;
 
-    PoolPass(PoolTopology topology, PoolObservation observed, Snapshot snapshot, List<HostBinding> poolBindings,
-        List<HostIntent> poolIntents, Instant now, Steps steps) {
+    PoolPass(PoolTopology topology, PoolObservation observed, Map<String, ProviderNode> nodes, Snapshot snapshot, PoolScope scope,
+        Instant now, Steps steps) {
       this.topology = topology;
       this.observed = observed;
       this.snapshot = snapshot;
+      this.scope = scope;
       this.now = now;
       this.steps = steps;
       this.poolId = topology.poolId();
       this.slurm = snapshot.slurm();
-      // Nodes of the other type (e.g. static dedicated nodes in a low-priority pool) are not ours.
-      this.nodes = observed.nodes().stream()
-          .filter(n -> n.poolId().equals(poolId) && n.lowPriority() == topology.lowPriority())
-          .collect(Collectors.toMap(ProviderNode::id, Function.identity(), (a, b) -> a, TreeMap::new));
-      poolBindings.forEach(b -> bindings.put(b.host(), b));
-      poolIntents.forEach(i -> intents.put(i.host(), i));
+      this.nodes = nodes;
       this.record = snapshot.pools().getOrDefault(poolId, PoolRecord.initial(poolId));
       this.backoff = record.backoff();
     }
 
+    PoolOutcome outcome() {
+      return new PoolOutcome(hostContext, fallbackContext, planned, active, fallbackActive);
+    }
+
+    private HostContext context() {
+      return new HostContext(backoff, backoff.activeAt(now), BackoffPolicy.isFallback(backoff, now));
+    }
+
+    /** The snapshot's binding of {@code host} in this pool. */
+    private HostBinding base(String host) {
+      HostBinding b = snapshot.bindings().get(host);
+      return b != null && b.poolId().equals(poolId) ? b : null;
+    }
+
+    /** The binding of {@code host} as this pass has left it so far. */
+    private HostBinding binding(String host) {
+      return changed.containsKey(host) ? changed.get(host) : base(host);
+    }
+
+    private HostIntent intent(String host) {
+      HostIntent i = snapshot.intents().get(host);
+      return i != null && i.poolId().equals(poolId) ? i : null;
+    }
+
     void run() {
       Optional<Instant> resizeStartedAt = settleFinishedResize();
-      Set<String> hosts = new TreeSet<>(bindings.keySet());
-      hosts.addAll(intents.keySet());
-      for (String host : hosts) {
+      hostContext = context();
+      for (String host : scope.hostsToPlan(hostContext)) {
+        if (base(host) == null && intent(host) == null) {
+          continue;
+        }
+        int before = effects;
         planHost(host);
+        planned.add(host);
+        if (effects != before) {
+          active.add(host);
+        }
       }
       created.stream().sorted(Comparator.comparingLong(HostBinding::intentSeq).thenComparing(HostBinding::host))
           .forEach(b -> steps.store.add(new PutBinding(b)));
@@ -263,8 +395,8 @@ public final class Planner {
     }
 
     private void planHost(String host) {
-      Optional<HostIntent> intent = Optional.ofNullable(intents.get(host));
-      Optional<HostBinding> binding = Optional.ofNullable(bindings.get(host));
+      Optional<HostIntent> intent = Optional.ofNullable(intent(host));
+      Optional<HostBinding> binding = Optional.ofNullable(binding(host));
       Optional<SlurmHostState> state = slurm.flatMap(m -> Optional.ofNullable(m.get(host)));
       boolean slurmOff = state.map(SlurmHostState::isOff).orElse(false);
       boolean wantsUp = intent.map(i -> i.intent() == Intent.UP).orElse(false);
@@ -296,6 +428,7 @@ public final class Planner {
           if (node.isEmpty()) {
             delete(b, "released", "host " + host + " released" + b.nodeId().map(n -> " (node " + n + " gone)").orElse(""));
             if (b.error().isPresent() && wantsUp && !slurmOff) {
+              effects++;
               steps.powerDown.computeIfAbsent(reason(b.error().get(), poolId), r -> new TreeSet<>()).add(host);
             }
           } else {
@@ -362,6 +495,7 @@ public final class Planner {
             fail(b, node, resumeTimeout(host, "slurmd did not register"), true);
           } else if (b.phase() == BindingPhase.JOINED && b.address().isPresent() && state.isPresent()
               && !state.get().address().equals(b.address())) {
+            effects++;
             steps.addresses.put(host, b.address().get());
           }
         }
@@ -399,6 +533,7 @@ public final class Planner {
       if (node.isEmpty()) {
         delete(b, "released", "host " + b.host() + " released (" + why + "), its node is gone");
         if (err.isPresent()) {
+          effects++;
           steps.powerDown.computeIfAbsent(reason(err.get(), poolId), r -> new TreeSet<>()).add(b.host());
         }
         return;
@@ -418,19 +553,23 @@ public final class Planner {
       if (slurm.isEmpty()) {
         return;
       }
-      Set<String> bound = boundNodeIds();
+      Predicate<String> bound = boundNodeIds();
       Map<String, List<ProviderNode>> byAddress = new HashMap<>();
       nodes.values().stream()
-          .filter(n -> !bound.contains(n.id()) && n.state() == ProviderNodeState.READY && n.address().isPresent())
+          .filter(n -> !bound.test(n.id()) && n.state() == ProviderNodeState.READY && n.address().isPresent())
           .forEach(n -> byAddress.computeIfAbsent(n.address().get(), a -> new ArrayList<>()).add(n));
+      if (byAddress.isEmpty()) {
+        // No unbound ready node: nothing to adopt, whatever the hosts' states (saves a look at every host).
+        return;
+      }
       for (String host : topology.hosts()) {
         SlurmHostState state = slurm.get().get(host);
         if (state == null || !state.isRegistered() || state.address().isEmpty()) {
           continue;
         }
         List<ProviderNode> candidates = byAddress.getOrDefault(state.address().get(), List.of());
-        HostBinding b = bindings.get(host);
-        HostIntent intent = intents.get(host);
+        HostBinding b = binding(host);
+        HostIntent intent = intent(host);
         boolean free = b == null || (b.phase() == BindingPhase.REQUESTED && b.nodeId().isEmpty());
         boolean wanted = intent == null || intent.intent() == Intent.UP;
         if (candidates.size() != 1 || !free || !wanted) {
@@ -450,20 +589,29 @@ public final class Planner {
 
     /** Failed nodes no binding holds, orphans past their grace, and booting nodes nobody needs any more. */
     private void removeUnservingNodes() {
-      Set<String> bound = boundNodeIds();
-      List<ProviderNode> unbound = nodes.values().stream().filter(n -> !bound.contains(n.id())).toList();
-      for (ProviderNode n : unbound) {
+      Predicate<String> bound = boundNodeIds();
+      List<ProviderNode> unbound = nodes.values().stream().filter(n -> !bound.test(n.id())).toList();
+      // Sorted only where the order shows (steps for failed and orphaned nodes, the choice of spare
+      // nodes), so a pool of 1,000 booting nodes is not sorted every pass.
+      List<ProviderNode> unserving = unbound.stream()
+          .filter(n -> n.state().isFailed()
+              || (n.state() == ProviderNodeState.READY && !n.createdAt().plus(timings.orphanGrace()).isAfter(now)))
+          .sorted(Comparator.comparing(ProviderNode::id)).toList();
+      for (ProviderNode n : unserving) {
         if (n.state().isFailed()) {
           ProviderError err = errorOf(n);
           failures.add(err);
           remove(n);
           event(Optional.empty(), "node-failed", "node " + n.id() + " of pool " + poolId + " failed before joining: " + err.summary() + ": " + err.message());
-        } else if (n.state() == ProviderNodeState.READY && !n.createdAt().plus(timings.orphanGrace()).isAfter(now)) {
+        } else {
           remove(n);
           event(Optional.empty(), "orphan-removed", "node " + n.id() + " of pool " + poolId + " served no host for " + timings.orphanGrace());
         }
       }
       int excess = (int) (liveRemaining() - desired());
+      if (excess <= 0) {
+        return;
+      }
       List<ProviderNode> spare = unbound.stream().filter(n -> isLive(n) && !removals.contains(n.id()))
           .sorted(Comparator.comparing(ProviderNode::createdAt).reversed().thenComparing(ProviderNode::id)).toList();
       for (int i = 0; i < Math.min(excess, spare.size()); i++) {
@@ -478,19 +626,31 @@ public final class Planner {
         return;
       }
       boolean fallback = BackoffPolicy.isFallback(backoff, now);
-      for (String host : topology.hosts()) {
+      fallbackContext = context();
+      Set<String> touched = new HashSet<>(planned);
+      touched.addAll(changed.keySet());
+      for (String host : scope.fallbackHosts(fallbackContext, touched)) {
         SlurmHostState state = slurm.get().get(host);
         if (state == null) {
           continue;
         }
-        boolean hasLiveBinding = bindings.containsKey(host) && bindings.get(host).phase() != BindingPhase.FAILED;
-        if (fallback && state.power() == SlurmHostState.Power.POWERED_DOWN && !state.down() && !state.drained() && !hasLiveBinding) {
-          markDown(host, fallbackReason());
-        } else if (!backoff.activeAt(now) && state.down() && isOwnReason(state.reason()) && !bindings.containsKey(host)
-            && (state.power() == SlurmHostState.Power.POWERED_DOWN || state.power() == SlurmHostState.Power.POWERING_UP)) {
-          steps.returnToService.add(host);
-          event(Optional.of(host), "returned-to-service", "host " + host + " is schedulable again (was DOWN: " + state.reason().orElse("") + ")");
+        int before = effects;
+        fallBackOrReturn(host, state, fallback);
+        if (effects != before) {
+          fallbackActive.add(host);
         }
+      }
+    }
+
+    private void fallBackOrReturn(String host, SlurmHostState state, boolean fallback) {
+      HostBinding binding = binding(host);
+      boolean hasLiveBinding = binding != null && binding.phase() != BindingPhase.FAILED;
+      if (fallback && state.power() == SlurmHostState.Power.POWERED_DOWN && !state.down() && !state.drained() && !hasLiveBinding) {
+        markDown(host, fallbackReason());
+      } else if (!backoff.activeAt(now) && state.down() && isOwnReason(state.reason()) && binding == null
+          && (state.power() == SlurmHostState.Power.POWERED_DOWN || state.power() == SlurmHostState.Power.POWERING_UP)) {
+        steps.returnToService.add(host);
+        event(Optional.of(host), "returned-to-service", "host " + host + " is schedulable again (was DOWN: " + state.reason().orElse("") + ")");
       }
     }
 
@@ -514,10 +674,11 @@ public final class Planner {
     }
 
     private long desired() {
-      return bindings.values().stream().filter(b -> switch (b.phase()) {
-        case REQUESTED, JOINED, REGISTERED -> true;
-        default -> false;
-      }).count() + created.size();
+      long desired = scope.desiredBindings();
+      for (Map.Entry<String, HostBinding> e : changed.entrySet()) {
+        desired += (desires(e.getValue()) ? 1 : 0) - (desires(base(e.getKey())) ? 1 : 0);
+      }
+      return desired + created.size();
     }
 
     private long liveRemaining() {
@@ -528,10 +689,14 @@ public final class Planner {
       return !n.state().isFailed() && n.state() != ProviderNodeState.LEAVING;
     }
 
-    private Set<String> boundNodeIds() {
-      Set<String> out = new HashSet<>();
-      bindings.values().forEach(b -> b.nodeId().ifPresent(out::add));
-      return out;
+    /** Whether a binding holds a node, as the pass's bindings stand now (the snapshot's counts plus this pass's writes). */
+    private Predicate<String> boundNodeIds() {
+      Map<String, Integer> delta = new HashMap<>();
+      changed.forEach((host, b) -> {
+        Optional.ofNullable(base(host)).flatMap(HostBinding::nodeId).ifPresent(n -> delta.merge(n, -1, Integer::sum));
+        Optional.ofNullable(b).flatMap(HostBinding::nodeId).ifPresent(n -> delta.merge(n, 1, Integer::sum));
+      });
+      return id -> scope.holders(id) + delta.getOrDefault(id, 0) > 0;
     }
 
     private boolean mayStart(Optional<SlurmHostState> state) {
@@ -561,27 +726,32 @@ public final class Planner {
       if (state != null && state.down() && state.reason().equals(Optional.of(reason))) {
         return;
       }
+      effects++;
       steps.markDown.computeIfAbsent(reason, r -> new TreeSet<>()).add(host);
     }
 
     private void remove(ProviderNode node) {
+      effects++;
       if (node.state() != ProviderNodeState.LEAVING) {
         removals.add(node.id());
       }
     }
 
     private void put(HostBinding b) {
-      bindings.put(b.host(), b);
+      effects++;
+      changed.put(b.host(), b);
       steps.store.add(new PutBinding(b));
     }
 
     private void delete(HostBinding b, String kind, String message) {
-      bindings.remove(b.host());
+      effects++;
+      changed.put(b.host(), null);
       steps.store.add(new DeleteBinding(b.host(), poolId, b.version()));
       event(Optional.of(b.host()), kind, message);
     }
 
     private void event(Optional<String> host, String kind, String message) {
+      effects++;
       steps.events.add(new RecordEvent(new HostEvent(0, now, host, poolId, kind, message)));
     }
 

@@ -63,7 +63,10 @@ import java.util.function.BooleanSupplier;
  * store answers with everything when it cannot tell. The copy is a cache of durable state, never a
  * source of decisions the store does not hold: the planner still sees a complete snapshot, and the
  * copy is thrown away and read whole at the first pass, every {@value #FULL_READ_EVERY} passes,
- * after a pass that failed or found leadership lost, and on {@link #resync()}.
+ * after a pass that failed or found leadership lost, and on {@link #resync()}. The copy is kept in
+ * {@link PersistentMap}s so the snapshot shares it instead of copying it, and the plan comes from
+ * an {@link IncrementalPlanner}, which equals {@link Planner#plan} but plans only the hosts that
+ * could act; it forgets what it knows on the same triggers.
  *
  * <p><b>Crash safety.</b> Nothing but that cache is kept between passes in memory: every decision
  * is recomputed from durable state, and the plan makes the intent to act durable before the act (binding
@@ -77,7 +80,9 @@ public final class Reconciler {
   private final NodeProvider provider;
   private final SlurmPort slurm;
   private final List<PoolTopology> topology;
-  private final Planner planner;
+  private final IncrementalPlanner planner;
+  /** Every elastic host, pool by pool: the hosts whose Slurm state each pass reads. */
+  private final List<String> hosts;
   private final BackoffPolicy backoffPolicy;
   private final InstantSource clock;
   private final EventSink sink;
@@ -87,9 +92,17 @@ public final class Reconciler {
   /** A full read every this many passes, so a store bug in change tracking cannot persist. */
   static final int FULL_READ_EVERY = 100;
 
-  /** The intents and bindings as of {@link #viewSequence} (guarded by this). */
-  private final Map<String, HostIntent> intentView = new HashMap<>();
-  private final Map<String, HostBinding> bindingView = new HashMap<>();
+  /**
+   * The intents and bindings as of {@link #viewSequence}, and Slurm's host states as of the last
+   * read (guarded by this). Persistent maps: a snapshot takes them as they are, and a later update
+   * makes new versions that share what did not change, so a pass neither copies them nor can see
+   * them change under it.
+   */
+  private PersistentMap<String, HostIntent> intentView = PersistentMap.empty();
+  private PersistentMap<String, HostBinding> bindingView = PersistentMap.empty();
+  private PersistentMap<String, SlurmHostState> slurmView = PersistentMap.empty();
+  /** How many of {@link #bindingView}'s bindings are in each phase (for the listener, without a look at each). */
+  private final Map<BindingPhase, Integer> phaseCounts = new EnumMap<>(BindingPhase.class);
   /** The store's change sequence of the last read; 0: the next read is a full one. */
   private long viewSequence;
   private int passesSinceFullRead;
@@ -112,7 +125,11 @@ public final class Reconciler {
     this.provider = Objects.requireNonNull(provider, "provider");
     this.slurm = Objects.requireNonNull(slurm, "slurm");
     this.topology = List.copyOf(topology);
-    this.planner = new Planner(timings);
+    this.planner = new IncrementalPlanner(timings);
+    this.hosts = this.topology.stream().flatMap(t -> t.hosts().stream()).toList();
+    for (BindingPhase p : BindingPhase.values()) {
+      phaseCounts.put(p, 0);
+    }
     this.backoffPolicy = BackoffPolicy.of(timings);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sink = Objects.requireNonNull(sink, "sink");
@@ -127,6 +144,7 @@ public final class Reconciler {
     List<HostEvent> events = new ArrayList<>();
     try {
       Snapshot snapshot = snapshot(started, events);
+      Map<BindingPhase, Integer> phases = new EnumMap<>(phaseCounts);
       Plan plan = planner.plan(snapshot, started);
       if (!leading.getAsBoolean()) {
         // Another leader acts meanwhile; whatever this one holds is read again when it leads.
@@ -135,7 +153,7 @@ public final class Reconciler {
             + " planned actions dropped", Map.of()));
         return new PassResult(new Plan(List.of()), 0, 0, 0);
       }
-      PassResult result = new Application(snapshot, plan, started, events).apply();
+      PassResult result = new Application(snapshot, phases, plan, started, events).apply();
       listener.passCompleted(Duration.between(started, clock.instant()), plan.actions().size(), result.conflicts());
       return result;
     } catch (RuntimeException e) {
@@ -151,6 +169,7 @@ public final class Reconciler {
    */
   public synchronized void resync() {
     viewSequence = 0;
+    planner.forget();
   }
 
   /** How many passes read everything (for tests and the simulator's report). */
@@ -163,14 +182,16 @@ public final class Reconciler {
     if (++passesSinceFullRead >= FULL_READ_EVERY) {
       viewSequence = 0;
     }
+    if (viewSequence == 0) {
+      // The resync triggers of the read are the planner's too: it plans every host.
+      planner.forget();
+    }
     refreshView();
     Map<String, HostIntent> intents = intentView;
     Map<String, HostBinding> bindings = bindingView;
     Map<String, PoolRecord> pools = store.pools();
     Map<String, PoolObservation> observed = new HashMap<>();
-    List<String> hosts = new ArrayList<>();
     for (PoolTopology t : topology) {
-      hosts.addAll(t.hosts());
       Optional<NodePool> pool = provider.pool(t.poolId());
       if (pool.isEmpty()) {
         events.add(HostEvent.ofPool(now, t.poolId(), "provider-error",
@@ -190,7 +211,7 @@ public final class Reconciler {
     }
     Optional<Map<String, SlurmHostState>> states;
     try {
-      states = Optional.of(slurm.hostStates(hosts));
+      states = Optional.of(slurmView = merge(slurmView, slurm.hostStates(hosts)));
       listener.slurmCall("read", "ok");
     } catch (RuntimeException e) {
       states = Optional.empty();
@@ -205,27 +226,49 @@ public final class Reconciler {
   private void refreshView() {
     StateChanges changes = store.changesSince(viewSequence);
     if (changes.complete()) {
-      intentView.clear();
-      intentView.putAll(changes.intents());
-      bindingView.clear();
-      bindingView.putAll(changes.bindings());
+      intentView = PersistentMap.copyOf(changes.intents());
+      bindingView = PersistentMap.copyOf(changes.bindings());
+      for (BindingPhase p : BindingPhase.values()) {
+        phaseCounts.put(p, 0);
+      }
+      bindingView.values().forEach(b -> phaseCounts.merge(b.phase(), 1, Integer::sum));
       passesSinceFullRead = 0;
       fullReads++;
     } else {
       for (String host : changes.hosts()) {
-        put(intentView, host, changes.intents().get(host));
-        put(bindingView, host, changes.bindings().get(host));
+        intentView = put(intentView, host, changes.intents().get(host));
+        HostBinding before = bindingView.get(host);
+        HostBinding after = changes.bindings().get(host);
+        if (before != null) {
+          phaseCounts.merge(before.phase(), -1, Integer::sum);
+        }
+        if (after != null) {
+          phaseCounts.merge(after.phase(), 1, Integer::sum);
+        }
+        bindingView = put(bindingView, host, after);
       }
     }
     viewSequence = changes.sequence();
   }
 
-  private static <T> void put(Map<String, T> view, String host, T value) {
-    if (value == null) {
-      view.remove(host);
-    } else {
-      view.put(host, value);
+  private static <T> PersistentMap<String, T> put(PersistentMap<String, T> view, String host, T value) {
+    return value == null ? view.without(host) : view.with(host, value);
+  }
+
+  /** {@code view} updated to {@code read}: unchanged states keep their place, so the planner sees only real changes. */
+  private static <T> PersistentMap<String, T> merge(PersistentMap<String, T> view, Map<String, T> read) {
+    PersistentMap<String, T> next = view;
+    for (Map.Entry<String, T> e : read.entrySet()) {
+      next = next.with(e.getKey(), e.getValue());
     }
+    if (next.size() != read.size()) {
+      for (String host : List.copyOf(next.keySet())) {
+        if (!read.containsKey(host)) {
+          next = next.without(host);
+        }
+      }
+    }
+    return next;
   }
 
   static ProviderError classify(RuntimeException e) {
@@ -241,7 +284,9 @@ public final class Reconciler {
     private final Plan plan;
     private final Instant now;
     private final List<HostEvent> events;
-    private final Map<String, HostBinding> current;
+    /** Bindings this pass wrote or deleted (null), over the snapshot's, and the phase counts that result. */
+    private final Map<String, HostBinding> written = new HashMap<>();
+    private final Map<BindingPhase, Integer> phases;
     private final Set<String> conflictedHosts = new HashSet<>();
     private final Set<String> stoppedPools = new HashSet<>();
     private Map<String, HostBinding> fresh;
@@ -249,12 +294,25 @@ public final class Reconciler {
     private int providerFailures;
     private int slurmFailures;
 
-    Application(Snapshot snapshot, Plan plan, Instant now, List<HostEvent> events) {
+    Application(Snapshot snapshot, Map<BindingPhase, Integer> phases, Plan plan, Instant now, List<HostEvent> events) {
       this.snapshot = snapshot;
+      this.phases = phases;
       this.plan = plan;
       this.now = now;
       this.events = events;
-      this.current = new HashMap<>(snapshot.bindings());
+    }
+
+    /** Records {@code after} (null: deleted) as the host's binding and returns the one it replaces. */
+    private HostBinding replace(String host, HostBinding after) {
+      HostBinding before = written.containsKey(host) ? written.get(host) : snapshot.bindings().get(host);
+      written.put(host, after);
+      if (before != null) {
+        phases.merge(before.phase(), -1, Integer::sum);
+      }
+      if (after != null) {
+        phases.merge(after.phase(), 1, Integer::sum);
+      }
+      return before;
     }
 
     PassResult apply() {
@@ -306,11 +364,6 @@ public final class Reconciler {
           sink.accept(new EngineEvent(e.at(), e.kind(), e.message(), attributes));
         }
       }
-      Map<BindingPhase, Integer> phases = new EnumMap<>(BindingPhase.class);
-      for (BindingPhase p : BindingPhase.values()) {
-        phases.put(p, 0);
-      }
-      current.values().forEach(b -> phases.merge(b.phase(), 1, Integer::sum));
       listener.hostsByPhase(phases);
       return new PassResult(plan, conflicts, providerFailures, slurmFailures);
     }
@@ -320,7 +373,7 @@ public final class Reconciler {
         conflict(b.host());
         return;
       }
-      HostBinding before = current.put(b.host(), stored.get());
+      HostBinding before = replace(b.host(), stored.get());
       b.error().filter(e -> before == null || !before.error().equals(b.error())).ifPresent(e -> listener.failure(b.poolId(), e.errorClass()));
       if (b.phase() == BindingPhase.REGISTERED && before != null && before.phase() == BindingPhase.JOINED) {
         reportLatencies(before);
@@ -340,7 +393,7 @@ public final class Reconciler {
 
     private void deleteBinding(DeleteBinding d) {
       if (store.deleteBinding(d.host(), d.expectedVersion())) {
-        current.remove(d.host());
+        replace(d.host(), null);
       } else {
         conflict(d.host());
       }
@@ -359,7 +412,7 @@ public final class Reconciler {
         // What the store holds now (the join service may have claimed since the snapshot); the
         // snapshot keeps its own copy, so refreshing the view does not change this pass's plan.
         refreshView();
-        fresh = Map.copyOf(bindingView);
+        fresh = bindingView;
       }
       Map<String, HostBinding> holders = new HashMap<>();
       fresh.values().forEach(b -> b.nodeId().ifPresent(n -> holders.put(n, b)));

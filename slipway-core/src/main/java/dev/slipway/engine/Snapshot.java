@@ -12,6 +12,11 @@ import java.util.Optional;
  * pool records), then the provider (per pool; a pool missing from {@code observed} could not be
  * read), then Slurm ({@code slurm} empty when Slurm could not be read). Reading Slurm last matters:
  * a host Slurm shows powered down is then newer news than any UP intent in the same snapshot.
+ *
+ * <p>The per-host maps (intents, bindings, Slurm states) are {@link PersistentMap}s: immutable like
+ * {@link Map#copyOf} but taken as they are when already persistent, so the reconciler's view is
+ * shared instead of copied each pass (3 x 10,000 entries at 10,000 hosts), and two snapshots a few
+ * changes apart can be compared in time proportional to the changes ({@link IncrementalPlanner}).
  */
 public record Snapshot(
     List<PoolTopology> topology,
@@ -22,10 +27,10 @@ public record Snapshot(
     Optional<Map<String, SlurmHostState>> slurm) {
   public Snapshot {
     topology = List.copyOf(topology);
-    intents = Map.copyOf(intents);
-    bindings = Map.copyOf(bindings);
+    intents = PersistentMap.copyOf(intents);
+    bindings = PersistentMap.copyOf(bindings);
     pools = Map.copyOf(pools);
     observed = Map.copyOf(observed);
-    slurm = slurm.map(Map::copyOf);
+    slurm = slurm.map(PersistentMap::copyOf);
   }
 }

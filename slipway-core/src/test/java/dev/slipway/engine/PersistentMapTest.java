@@ -1,0 +1,90 @@
+package dev.slipway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PersistentMapTest {
+  @Test
+  void withAndWithout_overRandomOperations_behaveLikeAHashMapAndLeaveOlderVersionsUnchanged() {
+    for (long seed = 1; seed <= 20; seed++) {
+      Random random = new Random(seed);
+      Map<String, Integer> expected = new HashMap<>();
+      PersistentMap<String, Integer> map = PersistentMap.empty();
+      Map<PersistentMap<String, Integer>, Map<String, Integer>> versions = new java.util.IdentityHashMap<>();
+      for (int step = 0; step < 3000; step++) {
+        // Few distinct keys (collisions in leaves) or many (deep, sparse trie), by seed.
+        String key = "h-" + random.nextInt(seed % 2 == 0 ? 40 : 5000);
+        if (step % 100 == 0) {
+          versions.put(map, Map.copyOf(expected));
+        }
+        if (random.nextInt(3) == 0) {
+          map = map.without(key);
+          expected.remove(key);
+        } else {
+          int value = random.nextInt(4);
+          map = map.with(key, value);
+          expected.put(key, value);
+        }
+        assertThat(map.size()).isEqualTo(expected.size());
+        assertThat(map.get(key)).isEqualTo(expected.get(key));
+      }
+      versions.forEach((version, then) -> assertThat(version).as("an older version").isEqualTo(then));
+      assertThat(map).isEqualTo(expected);
+      assertThat(map.hashCode()).isEqualTo(expected.hashCode());
+      assertThat(PersistentMap.copyOf(expected)).isEqualTo(expected);
+      Map<String, Integer> iterated = new HashMap<>();
+      map.forEach(iterated::put);
+      assertThat(iterated).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void diffKeys_betweenRelatedAndUnrelatedVersions_namesExactlyTheKeysWhoseValueDiffers() {
+    Random random = new Random(7);
+    PersistentMap<String, Integer> base = PersistentMap.empty();
+    for (int i = 0; i < 3000; i++) {
+      base = base.with("h-" + i, i % 5);
+    }
+    for (int round = 0; round < 50; round++) {
+      PersistentMap<String, Integer> next = base;
+      for (int c = 0; c < random.nextInt(30); c++) {
+        String key = "h-" + random.nextInt(3200);
+        next = random.nextBoolean() ? next.without(key) : next.with(key, random.nextInt(5));
+      }
+      Set<String> expected = new HashSet<>();
+      Set<String> keys = new HashSet<>(base.keySet());
+      keys.addAll(next.keySet());
+      for (String k : keys) {
+        if (!java.util.Objects.equals(base.get(k), next.get(k))) {
+          expected.add(k);
+        }
+      }
+      Set<String> shared = new HashSet<>();
+      PersistentMap.diffKeys(base, next, shared::add);
+      assertThat(shared).isEqualTo(expected);
+      Set<String> unrelated = new HashSet<>();
+      PersistentMap.diffKeys(PersistentMap.copyOf(new HashMap<>(base)), next, unrelated::add);
+      assertThat(unrelated).isEqualTo(expected);
+      base = next;
+    }
+  }
+
+  @Test
+  void mutators_throw_andNullsAreRefused() {
+    PersistentMap<String, Integer> map = PersistentMap.<String, Integer>empty().with("a", 1);
+    assertThat(map.with("a", 1)).isSameAs(map);
+    assertThat(map.without("b")).isSameAs(map);
+    assertThatThrownBy(() -> map.put("b", 2)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> map.with("b", null)).isInstanceOf(NullPointerException.class);
+    Map<String, Integer> withNull = new HashMap<>();
+    withNull.put("x", null);
+    assertThatThrownBy(() -> PersistentMap.copyOf(withNull)).isInstanceOf(NullPointerException.class);
+  }
+}
