@@ -186,6 +186,13 @@ class NetnsBatchEmulatorSlurmIT {
     // Configless: the nodes' slurmd fetch slurm.conf from slurmctld, as on the local backend.
     PrivateSlurmctld.replace(lines, "SlurmctldParameters", "enable_configless,cloud_reg_addrs,idle_on_node_suspend");
     PrivateSlurmctld.replace(lines, "ResumeTimeout", "120");
+    // ResumeProgram leaves a mark, so the test records the resume intent after slurmctld resumed
+    // the host, as the real hook does: the join response's resume instant is then at or after
+    // slurmctld's boot request, which slipway-node-slurmd relies on to skip its boot-clock wait.
+    Path resume = dir.resolve("resume-program");
+    Files.writeString(resume, "#!/bin/sh\necho \"$1\" >> " + dir.resolve("resumed") + "\n");
+    Files.setPosixFilePermissions(resume, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    PrivateSlurmctld.replace(lines, "ResumeProgram", resume.toString());
     lines.addAll(List.of(
         "SlurmdSpoolDir=" + dir.resolve("spool") + "/%n",
         "SlurmdPidFile=" + dir.resolve("run") + "/slurmd-%n.pid",
@@ -246,7 +253,9 @@ class NetnsBatchEmulatorSlurmIT {
   void poweredUpHost_getsABatchNodeWhoseRealSlurmdRegisters_andSlurmShowsTheHostIdle() throws Exception {
     CommandRunner.Result up = slurm.run(List.of("scontrol", "update", "NodeName=gpu-0", "State=POWER_UP"), SHORT);
     assertThat(up.ok()).as("scontrol power_up: " + up.stderr()).isTrue();
-    // What the resume hook records when slurmctld runs it (ResumeProgram is /bin/true here).
+    // What the resume hook records when slurmctld runs it (ResumeProgram only leaves a mark here).
+    await("slurmctld to run ResumeProgram for gpu-0", () -> Files.exists(dir.resolve("resumed")),
+        () -> "slurmctld log:\n" + tail(dir.resolve("slurmctld.log")));
     store.recordIntents(List.of(new IntentRequest("gpu-0", "gpu", Intent.UP, IntentSource.RESUME, List.of("1"))), Instant.now());
     wake();
 
