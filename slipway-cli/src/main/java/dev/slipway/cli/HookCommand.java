@@ -152,20 +152,7 @@ final class HookCommand implements Runnable {
       List<HostIntent> recorded = result.recorded();
       StringBuilder line = new StringBuilder();
       line.append(clock.instant()).append(' ').append(kind().commandName()).append(' ').append(hosts.expression()).append(": ");
-      if (recorded.isEmpty()) {
-        line.append("recorded nothing");
-      } else {
-        line.append("recorded ").append(recorded.size()).append(recorded.size() == 1 ? " intent " : " intents ")
-            .append(kind().intent()).append(" (seq ").append(recorded.get(0).seq());
-        if (recorded.size() > 1) {
-          line.append('-').append(recorded.get(recorded.size() - 1).seq());
-        }
-        line.append(')');
-        List<String> jobIds = recorded.stream().flatMap(i -> i.jobIds().stream()).distinct().toList();
-        if (!jobIds.isEmpty()) {
-          line.append(" for job").append(jobIds.size() == 1 ? " " : "s ").append(String.join(",", jobIds));
-        }
-      }
+      line.append(kind().describeRecorded(recorded));
       if (result.hasRejected()) {
         line.append(", rejected ").append(result.rejected().size());
       }

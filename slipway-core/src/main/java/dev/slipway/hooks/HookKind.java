@@ -1,8 +1,10 @@
 package dev.slipway.hooks;
 
+import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Intent;
 import dev.slipway.spi.IntentSource;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -51,6 +53,28 @@ public enum HookKind {
   /** The history event kind: {@code slurm-resume}, {@code slurm-suspend}, {@code slurm-resume-fail}. */
   public String eventKind() {
     return "slurm-" + commandName;
+  }
+
+  /**
+   * The start of a power-save log line about what a call recorded: "recorded nothing", or
+   * "recorded 3 intents UP (seq 7-9) for job 12". The direct hook and the spool importer write the
+   * same words, so the power-save log reads alike whichever path recorded an intent.
+   */
+  public String describeRecorded(List<HostIntent> recorded) {
+    if (recorded.isEmpty()) {
+      return "recorded nothing";
+    }
+    StringBuilder line = new StringBuilder("recorded ").append(recorded.size()).append(recorded.size() == 1 ? " intent " : " intents ")
+        .append(intent).append(" (seq ").append(recorded.get(0).seq());
+    if (recorded.size() > 1) {
+      line.append('-').append(recorded.get(recorded.size() - 1).seq());
+    }
+    line.append(')');
+    List<String> jobIds = recorded.stream().flatMap(i -> i.jobIds().stream()).distinct().toList();
+    if (!jobIds.isEmpty()) {
+      line.append(" for job").append(jobIds.size() == 1 ? " " : "s ").append(String.join(",", jobIds));
+    }
+    return line.toString();
   }
 
   public static Optional<HookKind> fromCommandName(String name) {

@@ -284,21 +284,7 @@ public final class SpoolImporter {
   }
 
   private static String summary(HookKind kind, List<HostIntent> recorded, int already, List<String> superseded, int rejected) {
-    StringBuilder line = new StringBuilder();
-    if (recorded.isEmpty()) {
-      line.append("recorded nothing");
-    } else {
-      line.append("recorded ").append(recorded.size()).append(recorded.size() == 1 ? " intent " : " intents ")
-          .append(kind.intent()).append(" (seq ").append(recorded.get(0).seq());
-      if (recorded.size() > 1) {
-        line.append('-').append(recorded.get(recorded.size() - 1).seq());
-      }
-      line.append(')');
-      List<String> jobIds = recorded.stream().flatMap(i -> i.jobIds().stream()).distinct().toList();
-      if (!jobIds.isEmpty()) {
-        line.append(" for job").append(jobIds.size() == 1 ? " " : "s ").append(String.join(",", jobIds));
-      }
-    }
+    StringBuilder line = new StringBuilder(kind.describeRecorded(recorded));
     if (already > 0) {
       line.append(", ").append(already).append(" already recorded by an earlier import");
     }
