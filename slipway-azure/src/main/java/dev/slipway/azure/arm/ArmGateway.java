@@ -133,22 +133,21 @@ public final class ArmGateway {
   }
 
   public void deallocate(String resourceGroup, String vm) {
-    try {
-      SyncPoller<PollResult<Void>, Void> poller = vms.beginDeallocate(resourceGroup, vm);
-      poller.setPollInterval(pollInterval);
-      finish(poller, "deallocate", "VM " + vm);
-    } catch (ManagementException e) {
-      throw failure("deallocate", "VM " + vm, e);
-    }
+    powerOperation("deallocate", vm, () -> vms.beginDeallocate(resourceGroup, vm));
   }
 
   public void start(String resourceGroup, String vm) {
+    powerOperation("start", vm, () -> vms.beginStart(resourceGroup, vm));
+  }
+
+  /** A VM power operation (a long-running ARM call) polled to its end; ARM's refusal becomes one {@code failure}. */
+  private void powerOperation(String verb, String vm, java.util.function.Supplier<SyncPoller<PollResult<Void>, Void>> begin) {
     try {
-      SyncPoller<PollResult<Void>, Void> poller = vms.beginStart(resourceGroup, vm);
+      SyncPoller<PollResult<Void>, Void> poller = begin.get();
       poller.setPollInterval(pollInterval);
-      finish(poller, "start", "VM " + vm);
+      finish(poller, verb, "VM " + vm);
     } catch (ManagementException e) {
-      throw failure("start", "VM " + vm, e);
+      throw failure(verb, "VM " + vm, e);
     }
   }
 
