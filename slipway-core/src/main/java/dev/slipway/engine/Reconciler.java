@@ -68,6 +68,14 @@ import java.util.function.BooleanSupplier;
  * an {@link IncrementalPlanner}, which equals {@link Planner#plan} but plans only the hosts that
  * could act; it forgets what it knows on the same triggers.
  *
+ * <p><b>Slurm reads.</b> Slurm's state of every host is read at most {@link #WHOLE_SLURM_READ_EVERY}
+ * apart (and at the first pass, after a full store read, a failed read or {@link #resync()}). A pass
+ * in between reads only the hosts whose intent or binding changed since their last read (a hook's
+ * intent means slurmctld moved them; a join means slurmd will register), the hosts this engine sent
+ * a Slurm update, and JOINED hosts (registration reaches no store): hook wake-ups come every few
+ * seconds in a burst, and reading 10,000 states for each cost more than everything else a pass did.
+ * What Slurm changes on its own (an operator's {@code scontrol update}) is seen within the period.
+ *
  * <p><b>Crash safety.</b> Nothing but that cache is kept between passes in memory: every decision
  * is recomputed from durable state, and the plan makes the intent to act durable before the act (binding
  * RELEASING/FAILED before a removal, pool record "resize in flight" before a resize, binding
@@ -83,6 +91,7 @@ public final class Reconciler {
   private final IncrementalPlanner planner;
   /** Every elastic host, pool by pool: the hosts whose Slurm state each pass reads. */
   private final List<String> hosts;
+  private final Set<String> hostSet;
   private final BackoffPolicy backoffPolicy;
   private final InstantSource clock;
   private final EventSink sink;
@@ -93,6 +102,12 @@ public final class Reconciler {
   static final int FULL_READ_EVERY = 100;
 
   /**
+   * Slurm is read whole at least this often (the daemon's period); passes in between read only the
+   * hosts whose Slurm state the engine has a reason to expect moved ({@link #slurmStale}, JOINED).
+   */
+  static final Duration WHOLE_SLURM_READ_EVERY = Duration.ofSeconds(10);
+
+  /**
    * The intents and bindings as of {@link #viewSequence}, and Slurm's host states as of the last
    * read (guarded by this). Persistent maps: a snapshot takes them as they are, and a later update
    * makes new versions that share what did not change, so a pass neither copies them nor can see
@@ -101,6 +116,18 @@ public final class Reconciler {
   private PersistentMap<String, HostIntent> intentView = PersistentMap.empty();
   private PersistentMap<String, HostBinding> bindingView = PersistentMap.empty();
   private PersistentMap<String, SlurmHostState> slurmView = PersistentMap.empty();
+  /**
+   * Hosts whose Slurm state must be read before the next plan even between whole reads: those
+   * whose intent or binding changed since their state was last read (a hook's intent means Slurm
+   * moved them; the ordering rule in {@link Snapshot} needs their state read after the store), and
+   * those this engine sent Slurm updates for.
+   */
+  private final Set<String> slurmStale = new HashSet<>();
+  /** Hosts whose binding is JOINED: slurmd registers them without any store write to say so. */
+  private final Set<String> joinedHosts = new HashSet<>();
+  /** When Slurm was last read whole; empty: the next read is whole (first pass, resync, failed read). */
+  private Optional<Instant> wholeSlurmReadAt = Optional.empty();
+  private long wholeSlurmReads;
   /** How many of {@link #bindingView}'s bindings are in each phase (for the listener, without a look at each). */
   private final Map<BindingPhase, Integer> phaseCounts = new EnumMap<>(BindingPhase.class);
   /** The store's change sequence of the last read; 0: the next read is a full one. */
@@ -127,6 +154,7 @@ public final class Reconciler {
     this.topology = List.copyOf(topology);
     this.planner = new IncrementalPlanner(timings);
     this.hosts = this.topology.stream().flatMap(t -> t.hosts().stream()).toList();
+    this.hostSet = Set.copyOf(hosts);
     for (BindingPhase p : BindingPhase.values()) {
       phaseCounts.put(p, 0);
     }
@@ -169,12 +197,18 @@ public final class Reconciler {
    */
   public synchronized void resync() {
     viewSequence = 0;
+    wholeSlurmReadAt = Optional.empty();
     planner.forget();
   }
 
   /** How many passes read everything (for tests and the simulator's report). */
   public synchronized long fullReads() {
     return fullReads;
+  }
+
+  /** How many passes read every host's Slurm state (the others read only the hosts that may have moved). */
+  public synchronized long wholeSlurmReads() {
+    return wholeSlurmReads;
   }
 
   /** Reads the world in the order the planner relies on: store, provider, Slurm. */
@@ -211,9 +245,26 @@ public final class Reconciler {
     }
     Optional<Map<String, SlurmHostState>> states;
     try {
-      states = Optional.of(slurmView = merge(slurmView, slurm.hostStates(hosts)));
-      listener.slurmCall("read", "ok");
+      boolean whole = wholeSlurmReadAt.map(t -> !now.isBefore(t.plus(WHOLE_SLURM_READ_EVERY))).orElse(true);
+      if (whole) {
+        slurmView = merge(slurmView, slurm.hostStates(hosts));
+        wholeSlurmReadAt = Optional.of(now);
+        wholeSlurmReads++;
+        listener.slurmCall("read", "ok");
+      } else {
+        Set<String> some = new HashSet<>(slurmStale);
+        some.addAll(joinedHosts);
+        some.retainAll(hostSet);
+        if (!some.isEmpty()) {
+          slurmView = mergeSome(slurmView, some, slurm.hostStates(some));
+          listener.slurmCall("read", "ok");
+        }
+      }
+      slurmStale.clear();
+      states = Optional.of(slurmView);
     } catch (RuntimeException e) {
+      // Whatever moved meanwhile is unknown: the next successful read is whole.
+      wholeSlurmReadAt = Optional.empty();
       states = Optional.empty();
       listener.slurmCall("read", "error");
       topology.stream().findFirst().ifPresent(t -> events.add(HostEvent.ofPool(now, t.poolId(), "slurm-error",
@@ -232,6 +283,9 @@ public final class Reconciler {
         phaseCounts.put(p, 0);
       }
       bindingView.values().forEach(b -> phaseCounts.merge(b.phase(), 1, Integer::sum));
+      joinedHosts.clear();
+      bindingView.values().stream().filter(b -> b.phase() == BindingPhase.JOINED).forEach(b -> joinedHosts.add(b.host()));
+      wholeSlurmReadAt = Optional.empty();
       passesSinceFullRead = 0;
       fullReads++;
     } else {
@@ -246,6 +300,12 @@ public final class Reconciler {
           phaseCounts.merge(after.phase(), 1, Integer::sum);
         }
         bindingView = put(bindingView, host, after);
+        if (after != null && after.phase() == BindingPhase.JOINED) {
+          joinedHosts.add(host);
+        } else {
+          joinedHosts.remove(host);
+        }
+        slurmStale.add(host);
       }
     }
     viewSequence = changes.sequence();
@@ -253,6 +313,16 @@ public final class Reconciler {
 
   private static <T> PersistentMap<String, T> put(PersistentMap<String, T> view, String host, T value) {
     return value == null ? view.without(host) : view.with(host, value);
+  }
+
+  /** {@code view} updated for the hosts {@code asked}: those {@code read} lacks are gone from Slurm. */
+  private static <T> PersistentMap<String, T> mergeSome(PersistentMap<String, T> view, Set<String> asked, Map<String, T> read) {
+    PersistentMap<String, T> next = view;
+    for (String host : asked) {
+      T state = read.get(host);
+      next = state == null ? next.without(host) : next.with(host, state);
+    }
+    return next;
   }
 
   /** {@code view} updated to {@code read}: unchanged states keep their place, so the planner sees only real changes. */
@@ -473,6 +543,8 @@ public final class Reconciler {
         return;
       }
       String kind = filtered.getClass().getSimpleName();
+      // Read again next pass whether or not the call succeeded: until then the view is what Slurm was.
+      slurmStale.addAll(filtered.hosts());
       try {
         slurm.update(filtered);
         listener.slurmCall(kind, "ok");

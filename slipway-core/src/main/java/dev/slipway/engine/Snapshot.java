@@ -11,7 +11,9 @@ import java.util.Optional;
  * Everything one reconcile pass decides from, read in this order: the store (intents, bindings,
  * pool records), then the provider (per pool; a pool missing from {@code observed} could not be
  * read), then Slurm ({@code slurm} empty when Slurm could not be read). Reading Slurm last matters:
- * a host Slurm shows powered down is then newer news than any UP intent in the same snapshot.
+ * a host Slurm shows powered down is then newer news than any UP intent in the same snapshot. Between
+ * whole reads the reconciler reads Slurm only for hosts with news, but every host whose intent or
+ * binding changed since its state was read is among them, so the rule holds for every host.
  *
  * <p>The per-host maps (intents, bindings, Slurm states) are {@link PersistentMap}s: immutable like
  * {@link Map#copyOf} but taken as they are when already persistent, so the reconciler's view is

@@ -4,15 +4,17 @@ import dev.slipway.model.HostList;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@link SlurmControl} over the {@code scontrol} command, run through a {@link CommandRunner}.
  *
- * <p>Reading is one call for the whole cluster ({@code scontrol --future show node --oneliner}):
- * one RPC to slurmctld however many hosts the engine asks about, and the complete state form, which
+ * <p>Reading is one call: for the whole cluster ({@code scontrol --future show node --oneliner}),
+ * or for a few hosts by name ({@link #nodes(Collection)}), in the complete state form, which
  * keeps every flag (sinfo's compact form keeps one suffix only). {@code --future} so that FUTURE
  * nodes are listed too.
  *
@@ -48,6 +50,39 @@ public final class ScontrolSlurmControl implements SlurmControl {
     return ScontrolNodeFormat.parseNodes(out);
   }
 
+  /**
+   * A few hosts (at most {@link #MAX_NAMES_PER_CALL}) are read by name, hostlist-compressed, so
+   * the output and its parsing are the size of the question rather than of the cluster (the
+   * reconciler reads only the hosts with news between whole reads). scontrol prints the hosts it
+   * knows and fails for the others ("Node x not found"); then the whole read answers instead, so
+   * a host Slurm does not know is simply absent, as in the whole read.
+   */
+  @Override
+  public Map<String, SlurmNode> nodes(Collection<String> hosts) {
+    if (hosts.isEmpty()) {
+      return Map.of();
+    }
+    if (hosts.size() > MAX_NAMES_PER_CALL) {
+      return SlurmControl.super.nodes(hosts);
+    }
+    List<String> command = List.of(scontrol, "--future", "show", "node", HostList.compress(List.copyOf(hosts)).expression(), "--oneliner");
+    CommandRunner.Result result = call(command);
+    if (!result.ok()) {
+      if ((result.stderr() + result.stdout()).contains("not found")) {
+        return SlurmControl.super.nodes(hosts);
+      }
+      throw failed(result, command);
+    }
+    Set<String> wanted = Set.copyOf(hosts);
+    Map<String, SlurmNode> found = new LinkedHashMap<>();
+    for (SlurmNode node : ScontrolNodeFormat.parseNodes(result.stdout())) {
+      if (wanted.contains(node.name())) {
+        found.put(node.name(), node);
+      }
+    }
+    return found;
+  }
+
   @Override
   public void update(NodeUpdate update) {
     for (List<String> chunk : chunks(update.hosts())) {
@@ -77,17 +112,24 @@ public final class ScontrolSlurmControl implements SlurmControl {
   }
 
   private String run(List<String> command) {
-    CommandRunner.Result result;
+    CommandRunner.Result result = call(command);
+    if (!result.ok()) {
+      throw failed(result, command);
+    }
+    return result.stdout();
+  }
+
+  private CommandRunner.Result call(List<String> command) {
     try {
-      result = runner.run(command, timeout);
+      return runner.run(command, timeout);
     } catch (RuntimeException e) {
       throw new SlurmControlException(describe(command) + " could not run: " + e.getMessage(), e);
     }
-    if (!result.ok()) {
-      String said = result.stderr().isBlank() ? result.stdout().strip() : result.stderr().strip();
-      throw new SlurmControlException(describe(command) + " exited " + result.exitCode() + ": " + said);
-    }
-    return result.stdout();
+  }
+
+  private static SlurmControlException failed(CommandRunner.Result result, List<String> command) {
+    String said = result.stderr().isBlank() ? result.stdout().strip() : result.stderr().strip();
+    return new SlurmControlException(describe(command) + " exited " + result.exitCode() + ": " + said);
   }
 
   private static String describe(List<String> command) {

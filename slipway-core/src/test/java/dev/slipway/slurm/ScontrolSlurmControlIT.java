@@ -135,4 +135,23 @@ class ScontrolSlurmControlIT {
             () -> slurm.update(NodeUpdate.state(List.of("nope-1"), NodeStateChange.RESUME)))
         .isInstanceOf(SlurmControlException.class).hasMessageContaining("nope-1");
   }
+
+  @Test
+  void nodes_ofAFewHosts_readsThemByName_andEqualsTheWholeRead() {
+    List<String> few = List.of("big-7", "gpu-2", "big-8", "big-1100");
+    Map<String, SlurmNode> whole = new java.util.HashMap<>();
+    slurm.nodes().forEach(n -> whole.put(n.name(), n));
+
+    Map<String, SlurmNode> byName = slurm.nodes(few);
+
+    assertThat(byName.keySet()).containsExactlyInAnyOrderElementsOf(few);
+    few.forEach(h -> assertThat(byName.get(h)).as(h).isEqualTo(whole.get(h)));
+  }
+
+  @Test
+  void nodes_withAHostSlurmDoesNotKnow_answersForTheOthers() {
+    Map<String, SlurmNode> found = slurm.nodes(List.of("gpu-1", "nope-3"));
+
+    assertThat(found.keySet()).containsExactly("gpu-1");
+  }
 }

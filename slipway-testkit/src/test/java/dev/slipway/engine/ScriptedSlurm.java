@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +17,8 @@ import java.util.function.Consumer;
 final class ScriptedSlurm implements SlurmPort {
   private final Map<String, SlurmHostState> states = new HashMap<>();
   final List<SlurmUpdate> updates = new ArrayList<>();
+  /** The hosts each read asked about, in order. */
+  final List<Set<String>> reads = new ArrayList<>();
   private boolean unreachable;
   private Consumer<List<String>> onPowerDown = hosts -> {};
 
@@ -28,6 +31,7 @@ final class ScriptedSlurm implements SlurmPort {
     if (unreachable) {
       throw new IllegalStateException("slurmctld is not responding");
     }
+    reads.add(Set.copyOf(hosts));
     Map<String, SlurmHostState> out = new HashMap<>();
     hosts.forEach(h -> Optional.ofNullable(states.get(h)).ifPresent(s -> out.put(h, s)));
     return out;
