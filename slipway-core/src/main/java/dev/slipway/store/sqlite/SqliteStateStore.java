@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -116,7 +117,11 @@ public final class SqliteStateStore implements StateStore {
     }
     Connection c;
     try {
-      c = DriverManager.getConnection("jdbc:sqlite:" + absolute);
+      // The store never asks for generated keys; with retrieval on (the driver's default) every
+      // insert runs a second statement, SELECT last_insert_rowid() (4% of a burst pass in a profile).
+      Properties options = new Properties();
+      options.setProperty("jdbc.get_generated_keys", "false");
+      c = DriverManager.getConnection("jdbc:sqlite:" + absolute, options);
     } catch (SQLException e) {
       throw unavailable(absolute, describe(e), e);
     }
