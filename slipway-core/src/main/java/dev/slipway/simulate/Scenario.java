@@ -12,12 +12,15 @@ import java.util.Optional;
  * A parsed scenario file (see docs/simulate.md): which Slipway configuration it runs, the Slurm
  * timing, how each pool's nodes behave, the job trace (generators already expanded, in
  * submission order) and timed events. Times are absolute: {@code start} plus the file's offsets.
+ * {@code burstFrom}: the report's burst intake counts resume calls from this instant on (earlier
+ * jobs warm the daemon up, as a daemon that has run a while is when a burst comes).
  */
 public record Scenario(
     Path file,
     Path configDir,
     Instant start,
     Instant end,
+    Instant burstFrom,
     long seed,
     SlurmTiming timing,
     PoolBehaviour poolDefaults,

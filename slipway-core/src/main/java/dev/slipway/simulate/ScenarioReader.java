@@ -34,8 +34,8 @@ public final class ScenarioReader {
   /** When a file gives no {@code start}: a fixed instant, so runs are reproducible. */
   public static final Instant DEFAULT_START = Instant.parse("2026-01-01T00:00:00Z");
 
-  private static final Set<String> TOP = Set.of("config", "start", "end", "seed", "cluster", "pool_defaults", "pools",
-      "jobs", "events");
+  private static final Set<String> TOP = Set.of("config", "start", "end", "burst_from", "seed", "cluster", "pool_defaults",
+      "pools", "jobs", "events");
   private static final Set<String> CLUSTER = Set.of("suspend_time", "resume_timeout", "suspend_timeout",
       "sched_interval", "power_save_interval", "slurmd_timeout", "requeue_delay", "return_to_service",
       "idle_on_node_suspend");
@@ -93,6 +93,7 @@ public final class ScenarioReader {
     Instant start = text(root, "start", "", false).flatMap(s -> instant(root.entries().get("start"), "start", s))
         .orElse(DEFAULT_START);
     Duration endOffset = duration(root, "end", "", true, false).orElse(Duration.ZERO);
+    Duration burstFrom = duration(root, "burst_from", "", false, false).orElse(Duration.ZERO);
     long seed = integer(root, "seed", "", false, Long.MIN_VALUE, Long.MAX_VALUE).orElse(1L);
 
     SlurmTiming timing = cluster(root);
@@ -110,10 +111,13 @@ public final class ScenarioReader {
     if (endOffset.isNegative() || (root.entries().containsKey("end") && endOffset.isZero())) {
       error(root.entries().get("end").position(), "end", "must be after start", "a positive duration");
     }
+    if (root.entries().containsKey("burst_from") && root.entries().containsKey("end") && burstFrom.compareTo(endOffset) >= 0) {
+      error(root.entries().get("burst_from").position(), "burst_from", "must be before end", "a duration below end");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new Scenario(file, configDir, start, start.plus(endOffset), seed, timing, defaults, pools, jobs, events,
+    return new Scenario(file, configDir, start, start.plus(endOffset), start.plus(burstFrom), seed, timing, defaults, pools, jobs, events,
         references);
   }
 

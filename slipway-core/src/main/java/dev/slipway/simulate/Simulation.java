@@ -229,6 +229,7 @@ public final class Simulation {
     private int joins;
     private long maxPassCpuNanos;
     private long fullReads;
+    private long wholeSlurmReads;
     private int preempted;
     // The burst intake (see SimulationReport.Intake): resumed hosts and resize targets by pool,
     // and after each pass the cumulative CPU and whether every resumed host had its resize.
@@ -401,6 +402,7 @@ public final class Simulation {
       });
       long before = cpuNanos();
       long fullReadsBefore = d.reconciler().fullReads();
+      long wholeSlurmReadsBefore = d.reconciler().wholeSlurmReads();
       Map<String, Long> resizesBefore = Map.copyOf(counters.resizeOkByPool);
       try {
         Reconciler.PassResult result = d.reconciler().pass();
@@ -411,6 +413,7 @@ public final class Simulation {
           }
         }
         fullReads += d.reconciler().fullReads() - fullReadsBefore;
+        wholeSlurmReads += d.reconciler().wholeSlurmReads() - wholeSlurmReadsBefore;
       } catch (CrashPointStore.DaemonCrashed e) {
         crashDaemon();
         Duration down = crash.map(PlannedCrash::downFor).orElse(Duration.ZERO);
@@ -474,7 +477,7 @@ public final class Simulation {
 
     private void hook(List<String> hosts, IntentSource source, List<String> jobIds) {
       List<HostIntent> recorded = hookStore.recordIntents(intents.requests(hosts, source, jobIds), clock.instant());
-      if (source == IntentSource.RESUME && !recorded.isEmpty()) {
+      if (source == IntentSource.RESUME && !recorded.isEmpty() && !clock.instant().isBefore(scenario.burstFrom())) {
         if (firstResume.isEmpty()) {
           firstResume = Optional.of(clock.instant());
           passCpuBeforeFirstResume = engineCpuNanos - joinCpuNanos;
@@ -803,7 +806,7 @@ public final class Simulation {
           new SimulationReport.NodeSeconds(dedicatedSeconds, lowPrioritySeconds),
           new SimulationReport.Engine(passes, crashes, restarts, engineCpuNanos / 1_000_000, maxPassCpuNanos / 1_000_000, joins,
               joinCpuNanos / 1_000_000,
-              peakHeap / (1024 * 1024), preempted, fullReads),
+              peakHeap / (1024 * 1024), preempted, fullReads, wholeSlurmReads),
           intake());
     }
 

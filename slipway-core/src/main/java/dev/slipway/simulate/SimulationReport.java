@@ -59,11 +59,13 @@ public record SimulationReport(
   /**
    * {@code cpuMillis}: CPU time of the engine's passes and joins (ThreadMXBean), of which
    * {@code joinCpuMillis} in the join service's {@code joins} calls; {@code peakHeapMiB}:
-   * the JVM's peak heap use during the run (all of it: model, provider and engine).
+   * the JVM's peak heap use during the run (all of it: model, provider and engine);
+   * {@code fullReads}: passes that read every intent and binding; {@code wholeSlurmReads}: passes
+   * that read every host's Slurm state (the others read only the hosts that may have moved).
    */
   public record Engine(int passes, int crashes, int restarts, long cpuMillis, long maxPassCpuMillis, int joins, long joinCpuMillis,
       long peakHeapMiB,
-      int nodesPreempted, long fullReads) {}
+      int nodesPreempted, long fullReads, long wholeSlurmReads) {}
 
   /**
    * The burst intake: from the first resume call to the end of the first pass, after the last
@@ -132,6 +134,7 @@ public record SimulationReport(
     e.put("peak_heap_mib", engine.peakHeapMiB());
     e.put("nodes_preempted", engine.nodesPreempted());
     e.put("full_reads", engine.fullReads());
+    e.put("whole_slurm_reads", engine.wholeSlurmReads());
     m.put("engine", e);
     intake.ifPresent(in -> {
       Map<String, Object> b = new LinkedHashMap<>();

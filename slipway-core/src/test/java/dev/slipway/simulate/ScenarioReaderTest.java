@@ -59,6 +59,16 @@ class ScenarioReaderTest {
   }
 
   @Test
+  void burstFrom_isAnOffsetFromStart_beforeEnd() {
+    Scenario s = ScenarioReader.parse("config: .\nend: 1h\nburst_from: 20m\n", FILE);
+    assertThat(s.burstFrom()).isEqualTo(ScenarioReader.DEFAULT_START.plus(Duration.ofMinutes(20)));
+    assertThat(ScenarioReader.parse("config: .\nend: 1h\n", FILE).burstFrom()).isEqualTo(ScenarioReader.DEFAULT_START);
+
+    assertThat(problems("config: .\nend: 1h\nburst_from: 1h\n")).singleElement().asString()
+        .contains("burst_from: must be before end");
+  }
+
+  @Test
   void generator_isDeterministicPerSeed_andChangesWithIt() {
     String base = "config: .\nend: 1h\njobs:\n  - generate: {count: 20, every: 1m, partition: p, nodes: 1-8,"
         + " duration: 1m-1h, seed: %d}\n";

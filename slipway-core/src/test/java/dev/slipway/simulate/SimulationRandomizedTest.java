@@ -71,7 +71,7 @@ class SimulationRandomizedTest {
         OptionalInt.empty());
     SlurmTiming timing = SlurmTiming.of(Duration.ofMinutes(5), Duration.ofMinutes(12), Duration.ofMinutes(2))
         .withSlurmdTimeout(Duration.ofMinutes(3));
-    Scenario scenario = new Scenario(Path.of("random-" + seed + ".yaml"), Path.of("."), START, START.plus(Duration.ofMinutes(90)),
+    Scenario scenario = new Scenario(Path.of("random-" + seed + ".yaml"), Path.of("."), START, START.plus(Duration.ofMinutes(90)), START,
         seed, timing, PoolBehaviour.DEFAULT, Map.of("spot", spot, "dedi", dedi), jobs, events, List.of());
 
     Simulation simulation = new Simulation(scenario, partitions, SimulationSettings.DEFAULTS, seed);
