@@ -214,7 +214,8 @@ class NetnsBatchEmulatorIT {
   }
 
   private void wake() throws Exception {
-    HttpResponse<Void> woke = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
+    HttpResponse<Void> woke = HttpClient.newBuilder().sslContext(dev.slipway.tls.DaemonIdentity.pinnedClientContext(runtime.pin())).build()
+        .send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
     assertThat(woke.statusCode()).isEqualTo(204);
   }
