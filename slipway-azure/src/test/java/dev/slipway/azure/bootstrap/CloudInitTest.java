@@ -64,8 +64,8 @@ class CloudInitTest {
     return load(dir);
   }
 
-  /** One key for the class; each generation costs a few milliseconds. */
-  static final DaemonIdentity DAEMON = DaemonIdentity.generate("myslurmcluster", new java.security.SecureRandom(), java.time.InstantSource.system());
+  /** A fixed key (test resources, made by DaemonIdentity.loadOrCreate) so that the golden files stay the same. */
+  static final DaemonIdentity DAEMON = DaemonIdentity.load(Path.of("src/test/resources/bootstrap/daemon-tls"));
 
   static BootstrapInputs inputs(ClusterConfig config) {
     return new BootstrapInputs(config, MUNGE, Map.of("slurmpool", Secret.of("join-token-of-slurmpool")), DAEMON,
@@ -142,7 +142,8 @@ class CloudInitTest {
       assertThat(doc.path("runcmd").toString()).doesNotContain(secret);
     }
     for (JsonNode f : doc.path("write_files")) {
-      assertThat(f.path("permissions").asText()).as(f.path("path").asText()).matches("0[0-7][0-7]0|0[0-7]00|0644|0755");
+      // 0444: the daemon's certificate, public and read-only
+      assertThat(f.path("permissions").asText()).as(f.path("path").asText()).matches("0[0-7][0-7]0|0[0-7]00|0644|0755|0444");
     }
   }
 
