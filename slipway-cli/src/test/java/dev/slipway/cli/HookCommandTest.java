@@ -245,6 +245,18 @@ class HookCommandTest {
   }
 
   @Test
+  void hookInstall_refusesAWakePinNotInCurlsFormat_beforeWritingAnything() throws IOException {
+    Path jar = Files.writeString(dir.resolve("slipway.jar"), "not really a jar");
+
+    int code = run("hook", "install", "-c", config.toString(), "--jar", jar.toString(), "--libexec", dir.resolve("libexec").toString(),
+        "--wake", "https://127.0.0.1:1/v1/wake", "--wake-pin", "md5//nope");
+
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--wake-pin").contains("sha256//");
+    assertThat(dir.resolve("libexec")).doesNotExist();
+  }
+
+  @Test
   void wakeFailures_areSilentWithoutVerbose() throws IOException {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
