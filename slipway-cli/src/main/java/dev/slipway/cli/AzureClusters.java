@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.tls.DaemonIdentity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -85,7 +86,7 @@ final class AzureClusters {
   }
 
   /**
-   * The custom data of the plan's VMs. The munge key and join tokens are the cluster's (its
+   * The custom data of the plan's VMs. The munge key, join tokens and daemon TLS key are the cluster's (its
    * secrets directory, made once with mode 0400 and read thereafter), the same the pools' start
    * tasks carry and the daemon checks.
    */
@@ -95,6 +96,10 @@ final class AzureClusters {
     JoinSecrets secrets = mode == Secrets.CREATE || secretsExist(secretsDir, pools)
         ? JoinSecrets.loadOrCreate(secretsDir, pools, new SecureRandom())
         : throwaway(pools);
+    // The daemons' TLS key goes to every controller; the pools pin it (ClusterOrchestration).
+    DaemonIdentity daemonKey = mode == Secrets.CREATE || Files.exists(DaemonIdentity.keyFile(secretsDir))
+        ? DaemonIdentity.loadOrCreate(secretsDir, config.slurm().clusterId(), new SecureRandom(), InstantSource.system())
+        : DaemonIdentity.generate(config.slurm().clusterId(), new SecureRandom(), InstantSource.system());
     Set<String> keys = new LinkedHashSet<>();
     for (ArmResource r : plan.vms()) {
       PlannedVm vm = r.vm().orElseThrow();
@@ -112,7 +117,7 @@ final class AzureClusters {
     Optional<BootstrapInputs.AzureFilesShare> logShare = ArmPlanner.logShareName(config).flatMap(share ->
         config.slurm().storageAccountSettings().flatMap(a -> config.credentials().map(c -> c.storage().get(a)))
             .map(s -> new BootstrapInputs.AzureFilesShare(s.account().orElseThrow(), s.accountKey().orElseThrow(), share, s.endpoint())));
-    BootstrapInputs in = new BootstrapInputs(config, secrets.mungeKey(), secrets.joinTokens(), slipwayFiles(config), List.copyOf(keys), url,
+    BootstrapInputs in = new BootstrapInputs(config, secrets.mungeKey(), secrets.joinTokens(), daemonKey, slipwayFiles(config), List.copyOf(keys), url,
         fileServers(config, plan), logShare, config.slurm().controller().additionalPrepScript().map(p -> readPrep(config, p)),
         config.slurm().login().additionalPrepScript().map(p -> readPrep(config, p)));
     return new ClusterUserData(in, plan.fileServer());

@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.azure.store.AzureStorageStateStore;
 import dev.slipway.azure.batch.AzureBatchNodeProvider;
 import dev.slipway.azure.batch.BatchClientOptions;
@@ -124,7 +125,7 @@ public final class Backends {
   /**
    * The local backend's pools: network namespaces on the cluster's bridge (slipway-local). Each
    * node runs slipway-node-join with the environment of docs/join-protocol.md: the daemon on the
-   * bridge address, the pool's token file, the cluster's munged ({@code SLIPWAY_MUNGE=shared}: its
+   * bridge address, the pin of its TLS key, the pool's token file, the cluster's munged ({@code SLIPWAY_MUNGE=shared}: its
    * socket is a file every namespace reaches) and slipway-node-slurmd as slurmd, which creates the
    * spool directory and gives slurmd a fresh boot clock.
    */
@@ -146,8 +147,10 @@ public final class Backends {
     String bridge = subnet.address(AddressRole.BRIDGE);
     ClusterTopology topology = ClusterTopology.fromConfig(config.slurm().options());
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("SLIPWAY_JOIN_URLS", ctx.joinUrls().isEmpty() ? "http://" + bridge + ":" + config.slipway().daemonPort()
+    env.put("SLIPWAY_JOIN_URLS", ctx.joinUrls().isEmpty() ? "https://" + bridge + ":" + config.slipway().daemonPort()
         : String.join(" ", ctx.joinUrls()));
+    // Public: the daemon made (or loaded) its key in the secrets directory before it built this provider.
+    env.put("SLIPWAY_JOIN_PIN", DaemonIdentity.readPin(home.secrets()));
     env.put("SLIPWAY_MUNGE", "shared");
     env.put("SLIPWAY_SLURMD", slurmd.toString());
     env.put("SLIPWAY_MUNGE_SOCKET", home.dir().resolve("munge").resolve("munge.socket").toString());

@@ -228,8 +228,11 @@ public final class ClusterCommand implements Runnable {
       if (config.slipway().backend() == Backend.AZURE) {
         // The VMs set Slurm up at first boot; the pools follow, empty, for Slurm's power saving to grow.
         JoinSecrets secrets = JoinSecrets.loadOrCreate(ClusterHome.of(config).secrets(), poolIds(config), new java.security.SecureRandom());
+        // The same key the controllers receive in their custom data (AzureClusters.userData): the pools pin it.
+        String pin = dev.slipway.tls.DaemonIdentity.loadOrCreate(ClusterHome.of(config).secrets(), config.slurm().clusterId(),
+            new java.security.SecureRandom(), java.time.InstantSource.system()).pin();
         dev.slipway.azure.pools.ClusterOrchestration.run(anyProvisioner(), config, batch.clients(config),
-            id -> secrets.joinTokens().get(id), java.time.InstantSource.system(), progress(out()));
+            id -> secrets.joinTokens().get(id), pin, java.time.InstantSource.system(), progress(out()));
         out().println("ARM resources and Batch pools are in place; the VMs finish their setup at first boot"
             + " ('slipway cluster status' shows Slurm once the primary controller answers)");
         return ExitCodes.OK;

@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.PoolTopology;
@@ -112,7 +113,8 @@ final class DemoCommand implements Callable<Integer> {
         line(out, "submitted job " + m.group(1) + " (-p " + j.get(0) + " -N " + j.get(1) + " --wrap '" + j.get(2) + "')");
       }
       watch(out, login, slurmConf, jobs, excluded);
-      summary(out, login, slurmConf, jobs, provisioner.daemonUrls().get(0) + "/metrics"); // the primary controller's daemon, the first to lead
+      // the primary controller's daemon, the first to lead; its key is the one 'create' made in the secrets directory
+      summary(out, login, slurmConf, jobs, provisioner.daemonUrls().get(0) + "/metrics", provisioner.paths().secrets());
     } finally {
       if (keep && created) {
         out.println("demo: the cluster keeps running; destroy it with: slipway cluster destroy -c " + dir);
@@ -182,7 +184,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void summary(PrintWriter out, String login, Path slurmConf, List<String> jobs, String metricsUrl) {
+  private void summary(PrintWriter out, String login, Path slurmConf, List<String> jobs, String metricsUrl, Path secrets) {
     out.println();
     out.println("summary");
     for (String job : jobs) {
@@ -194,7 +196,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     out.printf("  node-seconds (hosts not powered down): %.0f%n", nodeMillis / 1000.0);
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).timeout(Duration.ofSeconds(5)).build(),
+      HttpClient http = HttpClient.newBuilder().sslContext(DaemonIdentity.pinnedClientContext(DaemonIdentity.readPin(secrets))).build();
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(metricsUrl)).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.ofString());
       Map<String, double[]> stages = new TreeMap<>();
       Matcher m = Pattern.compile("slipway_resume_stage_seconds_(sum|count)\\{([^}]*)\\}\\s+(\\S+)").matcher(r.body());

@@ -10,6 +10,7 @@ import dev.slipway.model.HostList;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.StateStore;
 import dev.slipway.store.sqlite.SqliteStateStore;
+import dev.slipway.tls.DaemonIdentity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.HttpURLConnection;
@@ -23,6 +24,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,7 +67,7 @@ final class HookCommand implements Runnable {
 
   /** The wake-up URL of a daemon on this machine. */
   static String localWakeUrl(ClusterConfig config) {
-    return "http://127.0.0.1:" + config.slipway().daemonPort() + "/v1/wake";
+    return "https://127.0.0.1:" + config.slipway().daemonPort() + "/v1/wake";
   }
 
   /** What the three hook commands share; each subclass only says which hook it is. */
@@ -78,8 +80,12 @@ final class HookCommand implements Runnable {
     String hostlist;
 
     @Option(names = "--wake", paramLabel = "URL",
-        description = "POST here after recording, to wake the daemon (repeatable; default http://127.0.0.1:<slipway.daemon_port>/v1/wake).")
+        description = "POST here after recording, to wake the daemon (repeatable; default https://127.0.0.1:<slipway.daemon_port>/v1/wake).")
     List<String> wakeUrls = new ArrayList<>();
+
+    @Option(names = "--wake-pin", paramLabel = "PIN",
+        description = "The daemon's TLS key pin (sha256//...) that https wake-ups check (default: the pin of <cluster home>/secrets/daemon-tls.crt).")
+    String wakePin;
 
     @Option(names = "--no-wake", description = "Record only; do not wake any daemon.")
     boolean noWake;
@@ -112,8 +118,9 @@ final class HookCommand implements Runnable {
       }
       List<String> urls = noWake ? List.of() : wakeUrls.isEmpty() ? List.of(localWakeUrl(cfg)) : wakeUrls;
       int woken = 0;
+      Optional<String> pin = urls.stream().anyMatch(u -> u.startsWith("https://")) ? pinFor(cfg, err) : Optional.empty();
       for (String url : urls) {
-        Optional<String> failure = wake(url);
+        Optional<String> failure = wake(url, pin);
         if (failure.isEmpty()) {
           woken++;
         } else if (verbose()) {
@@ -144,6 +151,21 @@ final class HookCommand implements Runnable {
       }
     }
 
+    /** {@code --wake-pin}, else the pin of the cluster's certificate when this user can read it. */
+    private Optional<String> pinFor(ClusterConfig cfg, PrintWriter err) {
+      if (wakePin != null) {
+        return Optional.of(wakePin);
+      }
+      try {
+        return Optional.of(DaemonIdentity.readPin(ClusterHome.of(cfg).secrets()));
+      } catch (IllegalStateException e) {
+        if (verbose()) {
+          err.println("slipway: debug: " + e.getMessage());
+        }
+        return Optional.empty();
+      }
+    }
+
     private boolean verbose() {
       return spec.root().userObject() instanceof Main main && main.verbose;
     }
@@ -163,12 +185,22 @@ final class HookCommand implements Runnable {
 
   /**
    * POSTs an empty body to {@code url}; empty on a 2xx answer, else why not. Best effort with a
-   * short timeout: the intent is already durable and the daemon polls the store anyway.
+   * short timeout: the intent is already durable and the daemon polls the store anyway. An https
+   * URL is trusted only when the server's key has {@code pin}: no CA, no host name (the daemon's
+   * certificate is self-signed and names none).
    */
-  static Optional<String> wake(String url) {
+  static Optional<String> wake(String url, Optional<String> pin) {
     HttpURLConnection c = null;
     try {
       c = (HttpURLConnection) URI.create(url).toURL().openConnection(Proxy.NO_PROXY);
+      if (c instanceof HttpsURLConnection https) {
+        if (pin.isEmpty()) {
+          return Optional.of("no pin for the daemon's TLS key (give --wake-pin)");
+        }
+        https.setSSLSocketFactory(DaemonIdentity.pinnedClientContext(pin.get()).getSocketFactory());
+        // The pinned trust manager has checked the key, which is all the certificate can vouch for.
+        https.setHostnameVerifier((host, session) -> true);
+      }
       c.setConnectTimeout((int) WAKE_TIMEOUT.toMillis());
       c.setReadTimeout((int) WAKE_TIMEOUT.toMillis());
       c.setRequestMethod("POST");

@@ -1,5 +1,8 @@
 package dev.slipway.cli;
 
+import dev.slipway.tls.DaemonIdentity;
+import java.security.SecureRandom;
+import java.time.InstantSource;
 import dev.slipway.config.Backend;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.engine.ClusterTopology;
@@ -67,8 +70,13 @@ final class HookInstallCommand implements Callable<Integer> {
   Path log;
 
   @Option(names = "--wake", paramLabel = "URL",
-      description = "Daemon wake-up URLs (repeatable; default http://127.0.0.1:<slipway.daemon_port>/v1/wake).")
+      description = "Daemon wake-up URLs (repeatable; default https://127.0.0.1:<slipway.daemon_port>/v1/wake).")
   List<String> wakeUrls = new ArrayList<>();
+
+  @Option(names = "--wake-pin", paramLabel = "PIN",
+      description = "The daemon's TLS key pin (sha256//...) the wake-ups check (default: the pin of <cluster home>/secrets/daemon-tls.crt, "
+          + "made with the cluster's other secrets when missing).")
+  String wakePin;
 
   @Option(names = "--no-wake", description = "The hooks only record; they wake no daemon.")
   boolean noWake;
@@ -106,6 +114,9 @@ final class HookInstallCommand implements Callable<Integer> {
     }
     List<String> urls = noWake ? List.of() : wakeUrls.isEmpty() ? List.of(HookCommand.localWakeUrl(cfg)) : wakeUrls;
     urls.forEach(HookInstallCommand::checkUrl);
+    Optional<String> pin = urls.stream().noneMatch(u -> u.startsWith("https://")) ? Optional.empty()
+        : Optional.of(wakePin != null ? checkPin(wakePin)
+            : DaemonIdentity.loadOrCreate(home.secrets(), cfg.slurm().clusterId(), new SecureRandom(), InstantSource.system()).pin());
     Optional<Path> conf = Optional.ofNullable(slurmConf).map(p -> p.toAbsolutePath().normalize())
         .or(() -> cfg.slipway().backend() == Backend.LOCAL ? Optional.of(home.etc().resolve("slurm.conf")) : Optional.empty());
     Path archive = dir.resolve(HookScripts.CDS_ARCHIVE);
@@ -124,7 +135,7 @@ final class HookInstallCommand implements Callable<Integer> {
       HookScripts scripts = new HookScripts(java, jarPath, config.asArguments(System::getenv),
           Optional.ofNullable(log).orElse(home.logs().resolve("power.log")).toAbsolutePath().normalize(),
           urls, cds ? Optional.of(archive) : Optional.empty(), sqliteLibrary, conf,
-          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN), HookScripts.DEFAULT_PATH, spoolDir);
+          cfg.slipway().resumeTimeout().plus(PROLOG_MARGIN), HookScripts.DEFAULT_PATH, spoolDir, pin);
       for (Map.Entry<String, String> script : scripts.render().entrySet()) {
         Path target = dir.resolve(script.getKey());
         writeAtomically(target, script.getValue().getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
@@ -230,6 +241,14 @@ final class HookInstallCommand implements Callable<Integer> {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static String checkPin(String pin) {
+    try {
+      return DaemonIdentity.requirePin(pin);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--wake-pin: " + e.getMessage());
     }
   }
 

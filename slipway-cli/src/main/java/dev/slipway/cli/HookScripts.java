@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.tls.DaemonIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,6 +51,8 @@ import java.util.stream.Stream;
  * @param prologTimeout how long the prolog waits at most (ResumeTimeout plus a margin)
  * @param searchPath the PATH the scripts set ({@link #DEFAULT_PATH}; tests put a fake sinfo first)
  * @param spool where the power-save wrappers spool their calls; empty: they exec the JVM instead
+ * @param wakePin the pin of the daemon's TLS key ({@code sha256//...}) that wake-ups to https URLs
+ *     check (curl {@code -k --pinnedpubkey}, the JVM hook's {@code --wake-pin}); public data
  */
 public record HookScripts(
     Path javaHome,
@@ -62,7 +65,8 @@ public record HookScripts(
     Optional<Path> slurmConf,
     Duration prologTimeout,
     String searchPath,
-    Optional<Path> spool) {
+    Optional<Path> spool,
+    Optional<String> wakePin) {
 
   /** JVM flags that shorten a short-lived JVM's start: C1 only, the smallest GC, CDS, no perf file. */
   public static final List<String> FAST_START_FLAGS =
@@ -100,6 +104,7 @@ public record HookScripts(
     }
     Objects.requireNonNull(searchPath, "searchPath");
     Objects.requireNonNull(spool, "spool");
+    wakePin.ifPresent(DaemonIdentity::requirePin);
   }
 
   /** The four scripts by file name, in a fixed order. */
@@ -131,7 +136,8 @@ public record HookScripts(
             jvmFlags().stream(),
             Stream.of("-jar", jar.toString(), "hook", hookName),
             configArguments.stream(),
-            wakeUrls.isEmpty() ? Stream.of("--no-wake") : wakeUrls.stream().flatMap(u -> Stream.of("--wake", u)))
+            wakeUrls.isEmpty() ? Stream.of("--no-wake") : wakeUrls.stream().flatMap(u -> Stream.of("--wake", u)),
+            wakeUrls.isEmpty() ? Stream.<String>empty() : wakePin.stream().flatMap(p -> Stream.of("--wake-pin", p)))
         .flatMap(s -> s)
         .toList();
   }
@@ -203,7 +209,9 @@ public record HookScripts(
       s.append("# Wake the daemon, without waiting: it also looks at the spool every second.\n");
       s.append("if command -v curl >/dev/null 2>&1; then\n");
       for (String url : wakeUrls) {
-        s.append("  curl -s -o /dev/null -m 1 --connect-timeout 0.5 --noproxy '*' -d '' ").append(quote(url))
+        // -k skips only the CA and name checks the self-signed certificate cannot pass; the pin still must match.
+        String tls = url.startsWith("https://") ? wakePin.map(p -> "-k --pinnedpubkey " + quote(p) + " ").orElse("") : "";
+        s.append("  curl -s -o /dev/null -m 1 --connect-timeout 0.5 --noproxy '*' ").append(tls).append("-d '' ").append(quote(url))
             .append(" >/dev/null 2>&1 </dev/null &\n");
       }
       s.append("fi\n");

@@ -1,5 +1,7 @@
 package dev.slipway.cli;
 
+import java.time.InstantSource;
+import dev.slipway.tls.DaemonIdentity;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -114,7 +116,7 @@ final class PoolCommand implements Runnable {
       description = "Create pool.yaml's pool in Batch with zero nodes and the node join start task; an existing pool of this cluster is left as it is.")
   static final class Add extends PoolSubcommand {
     @Option(names = "--join-url", paramLabel = "URL",
-        description = "Daemon URL nodes join through (repeatable, in controller order; default http://<cluster_id>-controller-vmNNN:<slipway.daemon_port>).")
+        description = "Daemon URL nodes join through (repeatable, in controller order; default https://<cluster_id>-controller-vmNNN:<slipway.daemon_port>).")
     List<String> joinUrls;
 
     Add() {
@@ -130,7 +132,10 @@ final class PoolCommand implements Runnable {
       ClusterConfig config = config();
       PoolSpec pool = poolYaml(config);
       JoinSecrets secrets = JoinSecrets.loadOrCreate(ClusterHome.of(config).secrets(), List.of(pool.id()), new SecureRandom());
-      BatchPoolSpec template = ClusterPools.template(config, pool, secrets.joinTokens().get(pool.id()),
+      // The daemons serve this key; the pool's nodes pin it.
+      String pin = DaemonIdentity.loadOrCreate(ClusterHome.of(config).secrets(), config.slurm().clusterId(), new SecureRandom(),
+          InstantSource.system()).pin();
+      BatchPoolSpec template = ClusterPools.template(config, pool, secrets.joinTokens().get(pool.id()), pin,
           Optional.ofNullable(joinUrls).filter(l -> !l.isEmpty()));
       BatchPools pools = pools(config, pool.id());
       BatchPools.Outcome outcome = batch(pools.accountUrl(), () -> pools.ensure(template));

@@ -3,11 +3,14 @@ package dev.slipway.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.slipway.spi.HostEvent;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Intent;
 import dev.slipway.spi.IntentSource;
 import dev.slipway.store.sqlite.SqliteStateStore;
+import dev.slipway.tls.DaemonIdentity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -184,6 +188,72 @@ class HookCommandTest {
     } finally {
       daemon.stop(0);
     }
+  }
+
+  @Test
+  void wake_overHttps_reachesOnlyTheDaemonWhoseKeyHasThePin() throws Exception {
+    DaemonIdentity key = DaemonIdentity.generate("c1", new SecureRandom(), java.time.InstantSource.system());
+    String otherPin = DaemonIdentity.generate("c1", new SecureRandom(), java.time.InstantSource.system()).pin();
+    List<String> requests = new CopyOnWriteArrayList<>();
+    HttpsServer daemon = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    daemon.setHttpsConfigurator(new HttpsConfigurator(key.serverContext()));
+    daemon.createContext("/v1/wake", exchange -> {
+      requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    daemon.start();
+    try {
+      String url = "https://127.0.0.1:" + daemon.getAddress().getPort() + "/v1/wake";
+
+      assertThat(run("hook", "resume", "-c", config.toString(), "--wake", url, "--wake-pin", key.pin(), "cpu-0")).isZero();
+      assertThat(out.toString()).contains("woke 1 of 1 daemon");
+      assertThat(requests).containsExactly("POST /v1/wake");
+
+      assertThat(run("--verbose", "hook", "resume", "-c", config.toString(), "--wake", url, "--wake-pin", otherPin, "cpu-1")).isZero();
+      assertThat(requests).as("a key with another pin gets no request").hasSize(1);
+      assertThat(err.toString()).contains("slipway: debug: could not wake " + url);
+    } finally {
+      daemon.stop(0);
+    }
+  }
+
+  @Test
+  void wake_overHttpsWithoutAPin_usesTheClustersCertificate_andWithoutOneSaysWhatIsMissing() throws Exception {
+    List<String> requests = new CopyOnWriteArrayList<>();
+    HttpsServer daemon = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    daemon.createContext("/v1/wake", exchange -> {
+      requests.add(exchange.getRequestURI().getPath());
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    try {
+      String url = "https://127.0.0.1:" + daemon.getAddress().getPort() + "/v1/wake";
+      assertThat(HookCommand.wake(url, java.util.Optional.empty())).hasValueSatisfying(m -> assertThat(m).contains("--wake-pin"));
+
+      // what the daemon and 'cluster create' make in the cluster's secrets directory
+      DaemonIdentity key = DaemonIdentity.loadOrCreate(home.resolve("secrets"), "hooks", new SecureRandom(), java.time.InstantSource.system());
+      daemon.setHttpsConfigurator(new HttpsConfigurator(key.serverContext()));
+      daemon.start();
+
+      assertThat(run("hook", "resume", "-c", config.toString(), "--wake", url, "cpu-0")).isZero();
+      assertThat(out.toString()).contains("woke 1 of 1 daemon");
+      assertThat(requests).containsExactly("/v1/wake");
+    } finally {
+      daemon.stop(0);
+    }
+  }
+
+  @Test
+  void hookInstall_refusesAWakePinNotInCurlsFormat_beforeWritingAnything() throws IOException {
+    Path jar = Files.writeString(dir.resolve("slipway.jar"), "not really a jar");
+
+    int code = run("hook", "install", "-c", config.toString(), "--jar", jar.toString(), "--libexec", dir.resolve("libexec").toString(),
+        "--wake", "https://127.0.0.1:1/v1/wake", "--wake-pin", "md5//nope");
+
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--wake-pin").contains("sha256//");
+    assertThat(dir.resolve("libexec")).doesNotExist();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.slurm.SlurmLayout;
 import java.io.IOException;
@@ -48,18 +49,21 @@ class HookScriptsTest {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
+  /** A pin in curl's format; the wrappers only pass it on. */
+  static final String PIN = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+
   private HookScripts scripts(Optional<Path> cds, Duration prologTimeout) {
     return new HookScripts(javaHome, dir.resolve("it's a dir").resolve("slipway.jar"), List.of("-c", "/etc/slipway dir"),
-        log, List.of("http://127.0.0.1:6820/v1/wake", "http://10.0.0.5:6820/v1/wake"), cds,
+        log, List.of("https://127.0.0.1:6820/v1/wake", "https://10.0.0.5:6820/v1/wake"), cds,
         Optional.of(dir.resolve("native").resolve("libsqlitejdbc.so")), Optional.of(Path.of("/etc/slurm/slurm.conf")),
-        prologTimeout, fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.empty());
+        prologTimeout, fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.empty(), Optional.of(PIN));
   }
 
   /** Spooling wrappers (the default of 'hook install') with a fake curl first on PATH. */
   private HookScripts spooling(Path spool) {
     return new HookScripts(javaHome, dir.resolve("it's a dir").resolve("slipway.jar"), List.of("-c", "/etc/slipway dir"),
-        log, List.of("http://127.0.0.1:6820/v1/wake"), Optional.empty(), Optional.empty(), Optional.empty(),
-        Duration.ofMinutes(11), fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.of(spool));
+        log, List.of("https://127.0.0.1:6820/v1/wake"), Optional.empty(), Optional.empty(),
+        Optional.empty(), Duration.ofMinutes(11), fakeBin + ":" + HookScripts.DEFAULT_PATH, Optional.of(spool), Optional.of(PIN));
   }
 
   private Path install(HookScripts scripts) throws IOException {
@@ -158,7 +162,28 @@ class HookScriptsTest {
         .endsWith(" resume cpu-[0-1]: spooled " + entry.name());
     // The wake-up runs in the background so that it never delays Slurm; wait for the fake curl's
     // whole trace line (the file exists as soon as the redirection opens it, before echo writes).
-    assertThat(awaitLine(curlCalls)).contains("-m 1", "-d  http://127.0.0.1:6820/v1/wake");
+    // https: the daemon's key is pinned (-k only skips the CA and name checks); plain http gets no TLS options.
+    assertThat(awaitLine(curlCalls)).contains("-m 1", "-k --pinnedpubkey " + PIN + " -d  https://127.0.0.1:6820/v1/wake");
+  }
+
+  @Test
+  void wakeUps_pinTheKeyOnlyForHttpsUrls_andTheJvmHookGetsThePin() {
+    HookScripts mixed = new HookScripts(javaHome, dir.resolve("slipway.jar"), List.of(), log,
+        List.of("https://10.0.0.4:6820/v1/wake", "http://10.0.0.5:6820/v1/wake"), Optional.empty(), Optional.empty(), Optional.empty(),
+        Duration.ofMinutes(11), HookScripts.DEFAULT_PATH, Optional.of(dir.resolve("spool")), Optional.of(PIN));
+
+    assertThat(mixed.render().get(HookScripts.RESUME))
+        .contains("--noproxy '*' -k --pinnedpubkey " + HookScripts.quote(PIN) + " -d '' https://10.0.0.4:6820/v1/wake ")
+        .contains("--noproxy '*' -d '' http://10.0.0.5:6820/v1/wake ");
+    assertThat(mixed.javaCommand("resume")).endsWith("--wake", "https://10.0.0.4:6820/v1/wake", "--wake", "http://10.0.0.5:6820/v1/wake",
+        "--wake-pin", PIN);
+  }
+
+  @Test
+  void aPinNotInCurlsFormat_isRefused() {
+    assertThatThrownBy(() -> new HookScripts(javaHome, dir.resolve("slipway.jar"), List.of(), log, List.of("https://h:1/v1/wake"),
+        Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(11), HookScripts.DEFAULT_PATH, Optional.empty(),
+        Optional.of("deadbeef"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sha256//");
   }
 
   @Test
@@ -244,8 +269,8 @@ class HookScriptsTest {
         "arg:-Dorg.sqlite.lib.path=" + dir.resolve("native"), "arg:-Dorg.sqlite.lib.name=libsqlitejdbc.so",
         "arg:-jar", "arg:" + dir.resolve("it's a dir").resolve("slipway.jar"), "arg:hook", "arg:resume",
         "arg:-c", "arg:/etc/slipway dir",
-        "arg:--wake", "arg:http://127.0.0.1:6820/v1/wake", "arg:--wake", "arg:http://10.0.0.5:6820/v1/wake",
-        "arg:--", "arg:gpu-[0-3]");
+        "arg:--wake", "arg:https://127.0.0.1:6820/v1/wake", "arg:--wake", "arg:https://10.0.0.5:6820/v1/wake",
+        "arg:--wake-pin", "arg:" + PIN, "arg:--", "arg:gpu-[0-3]");
     assertThat(call).as("a missing CDS archive is not passed to the JVM").noneMatch(l -> l.contains("SharedArchiveFile"));
     assertThat(call).contains("PATH=" + fakeBin + ":" + HookScripts.DEFAULT_PATH, "JAVA_HOME=" + javaHome, "fd0:open", "fd1:open", "fd2:open");
     assertThat(Files.readString(log)).isEqualTo("java says hello\n");

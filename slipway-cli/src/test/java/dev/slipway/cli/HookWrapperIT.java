@@ -41,13 +41,18 @@ class HookWrapperIT {
     libexec = dir.resolve("libexec");
     log = dir.resolve("logs").resolve("power.log");
     Process p = new ProcessBuilder(java(), "-jar", JAR.toString(), "hook", "install", "-c", config.toString(),
-        "--libexec", libexec.toString(), "--log", log.toString(), "--wake", "http://127.0.0.1:9/v1/wake", "--jvm")
+        "--libexec", libexec.toString(), "--log", log.toString(), "--wake", "https://127.0.0.1:9/v1/wake",
+        "--wake-pin", PIN, "--jvm")
         .redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
     assertThat(p.exitValue()).as(output).isZero();
     assertThat(output).contains("wrote " + libexec.resolve(HookScripts.RESUME), "class-data-sharing archive");
+    assertThat(Files.readString(libexec.resolve(HookScripts.RESUME))).contains("--wake-pin " + HookScripts.quote(PIN));
   }
+
+  /** A pin given on the command line: nothing listens on port 9, the wake-up fails as it may. */
+  private static final String PIN = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
 
   private static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();

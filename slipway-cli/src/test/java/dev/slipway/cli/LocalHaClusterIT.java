@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.local.netns.LocalNetwork;
 import dev.slipway.slurm.CommandRunner;
 import dev.slipway.spi.HostBinding;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.Test;
  * destroy} runs whatever happens. Needs root and the local backend's packages; skips otherwise.
  */
 class LocalHaClusterIT {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   /** How long slurmctld may take to write a change to StateSaveLocation (Slurm 22.05, state_save.c), plus a second. */
   private static final long STATE_SAVE_LAG_SECONDS = 6;
@@ -88,11 +88,14 @@ class LocalHaClusterIT {
           .containsPattern("\nAuthInfo=socket=\\S+,cred_expire=30\n");
       List<String> daemons = new ArrayList<>();
       for (int i = 0; i < controllers.size(); i++) {
-        daemons.add("http://" + network.subnet().address(2 + i) + ":" + cluster.port());
+        daemons.add("https://" + network.subnet().address(2 + i) + ":" + cluster.port());
       }
+      // Both daemons serve the one key 'cluster create' made; a client trusts it by its pin alone.
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+          .sslContext(DaemonIdentity.pinnedClientContext(DaemonIdentity.readPin(clusterDir.resolve("secrets")))).build();
       int leader = Integer.parseInt(awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(60), () -> {
         for (int i = 0; i < daemons.size(); i++) {
-          if (health(daemons.get(i)).startsWith("ok leader")) {
+          if (health(http, daemons.get(i)).startsWith("ok leader")) {
             return Integer.toString(i);
           }
         }
@@ -100,7 +103,7 @@ class LocalHaClusterIT {
       }, "a daemon to lead"));
       int standby = 1 - leader;
       // cluster create starts both daemons but does not wait for their JVMs: the second may still be starting.
-      awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(60), () -> health(daemons.get(standby)).startsWith("ok standby") ? "standby" : null,
+      awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(60), () -> health(http, daemons.get(standby)).startsWith("ok standby") ? "standby" : null,
           "the other daemon to stand by");
 
       List<String> jobs = new ArrayList<>();
@@ -133,7 +136,7 @@ class LocalHaClusterIT {
       Duration ctldTakeover = Duration.between(killed, Instant.now());
       awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(30), () -> Files.readString(clusterDir.resolve("infra").resolve(controllers.get(1))
           .resolve("log").resolve("slurmctld.log")).contains("taking over") ? "log" : null, "the backup's log to say it took over");
-      awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(40), () -> health(daemons.get(standby)).startsWith("ok leader") ? "leader" : null,
+      awaitSampling(cluster, nodeOfHost, Duration.ofSeconds(40), () -> health(http, daemons.get(standby)).startsWith("ok leader") ? "leader" : null,
           "the standby daemon to lead");
       Duration daemonTakeover = Duration.between(killed, Instant.now());
 
@@ -199,9 +202,9 @@ class LocalHaClusterIT {
     }
   }
 
-  private static String health(String base) {
+  private static String health(HttpClient http, String base) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(Duration.ofSeconds(3)).GET().build(),
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(Duration.ofSeconds(3)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return r.body().strip();
     } catch (java.io.IOException e) {

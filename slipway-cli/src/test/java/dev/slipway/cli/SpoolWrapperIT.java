@@ -2,18 +2,22 @@ package dev.slipway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.slipway.hooks.HookKind;
 import dev.slipway.hooks.SpoolEntry;
 import dev.slipway.spi.HostIntent;
 import dev.slipway.spi.Intent;
 import dev.slipway.spi.IntentSource;
 import dev.slipway.store.sqlite.SqliteStateStore;
+import dev.slipway.tls.DaemonIdentity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The default wrappers ({@code hook install} without {@code --jvm}) installed by the real shaded
  * jar and run as slurmctld runs them ({@code env -i}, fds 0-2 closed): they spool the call and wake
- * a listener with curl; then {@code slipway nodes list} imports the spool into the SQLite store.
+ * an https listener with curl, pinning the cluster's daemon key; then {@code slipway nodes list} imports the spool into the SQLite store.
  */
 class SpoolWrapperIT {
   private static final Path JAR = Path.of("target", "slipway.jar").toAbsolutePath();
@@ -38,13 +42,17 @@ class SpoolWrapperIT {
   private Path home;
   private Path libexec;
   private Path log;
-  private HttpServer wakeListener;
+  private HttpsServer wakeListener;
   private final CountDownLatch woken = new CountDownLatch(1);
 
   @BeforeEach
   void install() throws Exception {
     assertThat(JAR).as("run through 'mvn verify', which builds the shaded jar first").isRegularFile();
-    wakeListener = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    home = dir.resolve("home");
+    // The daemon's key, as 'cluster create' or the daemon make it; install pins it by default.
+    DaemonIdentity key = DaemonIdentity.loadOrCreate(home.resolve("secrets"), "hooks", new SecureRandom(), InstantSource.system());
+    wakeListener = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    wakeListener.setHttpsConfigurator(new HttpsConfigurator(key.serverContext()));
     wakeListener.createContext("/v1/wake", ex -> {
       if (ex.getRequestMethod().equals("POST")) {
         woken.countDown();
@@ -53,16 +61,16 @@ class SpoolWrapperIT {
       ex.close();
     });
     wakeListener.start();
-    home = dir.resolve("home");
     Files.createDirectories(home.resolve("state"));
     config = HookCommandTest.writeConfig(dir, home);
     libexec = dir.resolve("libexec");
     log = dir.resolve("logs").resolve("power.log");
     String output = java("hook", "install", "-c", config.toString(), "--libexec", libexec.toString(), "--log", log.toString(),
-        "--wake", "http://127.0.0.1:" + wakeListener.getAddress().getPort() + "/v1/wake");
+        "--wake", "https://127.0.0.1:" + wakeListener.getAddress().getPort() + "/v1/wake");
     assertThat(output).contains("wrote " + libexec.resolve(HookScripts.RESUME), "spool calls into " + home.resolve("spool"))
         .doesNotContain("class-data-sharing");
     assertThat(libexec.resolve(HookScripts.CDS_ARCHIVE)).doesNotExist();
+    assertThat(Files.readString(libexec.resolve(HookScripts.RESUME))).contains("--pinnedpubkey " + HookScripts.quote(key.pin()));
   }
 
   @AfterEach

@@ -2,6 +2,7 @@ package dev.slipway.azure.bootstrap;
 
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.model.Secret;
+import dev.slipway.tls.DaemonIdentity;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * @param config the cluster's configuration (slurm.conf, volumes, node groups, accounting)
  * @param mungeKey the munge key, base64 of its raw bytes (as {@code JoinSecrets} keeps it)
  * @param joinTokens each elastic pool's join token, for the daemon's secrets directory
+ * @param daemonIdentity the daemons' TLS key and certificate, for the secrets directory (every
+ *     controller serves the same key: the pools' start tasks pin it)
  * @param slipwayFiles configuration files the daemon reads, name to text (slurm.yaml,
  *     credentials.yaml, pool.yaml...), written to {@value CloudInit#SLIPWAY_ETC} mode 0600
  * @param clusterUserKeys SSH public keys of the cluster user (the login group's ssh username)
@@ -30,6 +33,7 @@ public record BootstrapInputs(
     ClusterConfig config,
     Secret mungeKey,
     Map<String, Secret> joinTokens,
+    DaemonIdentity daemonIdentity,
     Map<String, String> slipwayFiles,
     List<String> clusterUserKeys,
     String slipwayJarUrl,
@@ -41,6 +45,7 @@ public record BootstrapInputs(
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(mungeKey, "mungeKey");
     joinTokens = Map.copyOf(joinTokens);
+    Objects.requireNonNull(daemonIdentity, "daemonIdentity");
     slipwayFiles = Map.copyOf(slipwayFiles);
     clusterUserKeys = List.copyOf(clusterUserKeys);
     Objects.requireNonNull(slipwayJarUrl, "slipwayJarUrl");

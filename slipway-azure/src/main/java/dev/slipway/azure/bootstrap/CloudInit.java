@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.config.ClusterConfig;
 import dev.slipway.config.RemoteFsSpec;
 import dev.slipway.config.SharedVolume;
@@ -101,6 +102,9 @@ public final class CloudInit {
       for (Map.Entry<String, Secret> t : new TreeMap<>(in.joinTokens()).entrySet()) {
         files.add(file(secrets + "/join-token-" + t.getKey(), t.getValue().reveal() + "\n", "root:root", "0400", false, false));
       }
+      // The daemon's TLS key, like the munge key root-only; its certificate is public (the pools carry its pin).
+      files.add(file(secrets + "/" + DaemonIdentity.KEY_FILE, in.daemonIdentity().keyPem().reveal(), "root:root", "0400", false, false));
+      files.add(file(secrets + "/" + DaemonIdentity.CERTIFICATE_FILE, in.daemonIdentity().certificatePem(), "root:root", "0444", false, false));
       files.add(file(SLIPWAY_HOME + "/bootstrap/jar.curlrc", "url = \"" + curlQuote(in.slipwayJarUrl()) + "\"\noutput = \"" + SLIPWAY_JAR + "\"\n",
           "root:root", "0600", false, false));
       String host = SlurmLayout.controllerNames(config.slurm().clusterId(), role.index() + 1).get(role.index());

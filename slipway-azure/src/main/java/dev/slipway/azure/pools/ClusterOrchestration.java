@@ -23,11 +23,11 @@ public final class ClusterOrchestration {
   private ClusterOrchestration() {}
 
   public static List<ClusterPools.EnsuredPool> run(Provisioner arm, ClusterConfig config, Function<URI, BatchClient> clients,
-      Function<String, Secret> joinTokens, InstantSource clock, EventSink events) throws InterruptedException {
+      Function<String, Secret> joinTokens, String daemonPin, InstantSource clock, EventSink events) throws InterruptedException {
     // Fails with ConfigException before anything is created when a pool cannot become a Batch pool.
-    ClusterPools.check(config, joinTokens);
+    ClusterPools.check(config, joinTokens, daemonPin);
     arm.create(events);
-    List<ClusterPools.EnsuredPool> pools = ClusterPools.orchestrate(config, clients, joinTokens);
+    List<ClusterPools.EnsuredPool> pools = ClusterPools.orchestrate(config, clients, joinTokens, daemonPin);
     for (ClusterPools.EnsuredPool p : pools) {
       String what = switch (p.outcome()) {
         case CREATED -> "created with 0 nodes";

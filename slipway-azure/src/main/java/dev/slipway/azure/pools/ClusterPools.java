@@ -60,10 +60,11 @@ public final class ClusterPools {
   }
 
   /** The Batch pool for pool.yaml's {@code pool}, joining through the controllers' daemons. */
-  public static BatchPoolSpec template(ClusterConfig config, PoolSpec pool, Secret joinToken, Optional<List<String>> joinUrls) {
-    JoinEndpoint join = joinUrls.map(u -> new JoinEndpoint(config.slurm().clusterId(), u, joinToken))
+  public static BatchPoolSpec template(ClusterConfig config, PoolSpec pool, Secret joinToken, String daemonPin,
+      Optional<List<String>> joinUrls) {
+    JoinEndpoint join = joinUrls.map(u -> new JoinEndpoint(config.slurm().clusterId(), u, joinToken, daemonPin))
         .orElseGet(() -> JoinEndpoint.forControllers(config.slurm().clusterId(), config.slurm().controller().vmCount(),
-            config.slipway().daemonPort(), joinToken));
+            config.slipway().daemonPort(), joinToken, daemonPin));
     return BatchPoolTemplate.from(config, pool, join);
   }
 
@@ -73,20 +74,23 @@ public final class ClusterPools {
    *
    * @param clients the client for an account URL (called once per account)
    * @param joinTokens each pool's join token, the same the daemon checks (its secrets directory)
+   * @param daemonPin the pin of the daemons' TLS key ({@code DaemonIdentity}), which the nodes check
    * @throws ConfigException when a pool's settings cannot become a Batch pool (nothing is created then)
    * @throws PoolNotOwnedException when a pool id is taken by a pool this cluster did not create
    */
-  public static List<EnsuredPool> ensureAll(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens) {
-    return ensureAll(config, clients, joinTokens, false);
+  public static List<EnsuredPool> ensureAll(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens,
+      String daemonPin) {
+    return ensureAll(config, clients, joinTokens, daemonPin, false);
   }
 
   /**
-   * {@link #ensureAll(ClusterConfig, Function, Function)} for {@code cluster orchestrate}: pools
+   * {@link #ensureAll(ClusterConfig, Function, Function, String)} for {@code cluster orchestrate}: pools
    * that exist already (this cluster's) also get the current start task, so nodes joining them
    * use this build's join script and the controllers' current addresses.
    */
-  public static List<EnsuredPool> orchestrate(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens) {
-    return ensureAll(config, clients, joinTokens, true);
+  public static List<EnsuredPool> orchestrate(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens,
+      String daemonPin) {
+    return ensureAll(config, clients, joinTokens, daemonPin, true);
   }
 
   /**
@@ -114,8 +118,8 @@ public final class ClusterPools {
   }
 
   private static List<EnsuredPool> ensureAll(ClusterConfig config, Function<URI, BatchClient> clients, Function<String, Secret> joinTokens,
-      boolean patchStartTask) {
-    Templates t = templates(config, joinTokens);
+      String daemonPin, boolean patchStartTask) {
+    Templates t = templates(config, joinTokens, daemonPin);
     Map<String, BatchPoolSpec> templates = t.specs();
     Map<String, URI> accounts = t.accounts();
     Map<URI, BatchClient> byAccount = new HashMap<>();
@@ -135,11 +139,11 @@ public final class ClusterPools {
    *
    * @throws ConfigException listing every pool that cannot become a Batch pool
    */
-  public static void check(ClusterConfig config, Function<String, Secret> joinTokens) {
-    templates(config, joinTokens);
+  public static void check(ClusterConfig config, Function<String, Secret> joinTokens, String daemonPin) {
+    templates(config, joinTokens, daemonPin);
   }
 
-  private static Templates templates(ClusterConfig config, Function<String, Secret> joinTokens) {
+  private static Templates templates(ClusterConfig config, Function<String, Secret> joinTokens, String daemonPin) {
     Map<String, PoolSpec> wanted = new LinkedHashMap<>();
     for (ElasticPool p : elasticPools(config)) {
       PoolSpec spec = config.poolSpecs().get(p.id());
@@ -152,7 +156,7 @@ public final class ClusterPools {
     for (PoolSpec spec : wanted.values()) {
       try {
         accounts.put(spec.id(), accountUrl(config, spec.id()));
-        templates.put(spec.id(), template(config, spec, joinTokens.apply(spec.id()), Optional.empty()));
+        templates.put(spec.id(), template(config, spec, joinTokens.apply(spec.id()), daemonPin, Optional.empty()));
       } catch (ConfigException e) {
         problems.addAll(e.problems());
       }

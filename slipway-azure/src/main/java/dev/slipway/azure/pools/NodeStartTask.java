@@ -62,6 +62,7 @@ public final class NodeStartTask {
       env.put(k, v);
     });
     env.put("SLIPWAY_JOIN_URLS", String.join(" ", join.joinUrls()));
+    env.put("SLIPWAY_JOIN_PIN", join.daemonPin());
     env.put("SLIPWAY_CLUSTER_ID", join.clusterId());
     env.put("SLIPWAY_POOL_ID", poolId);
     env.put("SLIPWAY_JOIN_TOKEN", join.joinToken().reveal());

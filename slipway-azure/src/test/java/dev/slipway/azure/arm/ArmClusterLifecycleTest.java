@@ -156,11 +156,13 @@ class ArmClusterLifecycleTest {
         .doesNotContain("\n"));
   }
 
+  private static final String PIN = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+
   @Test
   void orchestrate_makesTheVmsThenTheEmptyPool_andARerunGivesTheExistingPoolTheStartTask_destroyDeletesIt() throws Exception {
     BatchClient client = batchClient();
     List<ClusterPools.EnsuredPool> first = ClusterOrchestration.run(provisioner(ArmProvisioner.DestroyOptions.DEFAULT), config,
-        url -> client, pool -> Secret.of("token-" + pool), clock, events::add);
+        url -> client, pool -> Secret.of("token-" + pool), PIN, clock, events::add);
 
     assertThat(arm.has(id(ResourceKind.VIRTUAL_MACHINE, "hpc-controller-vm000"))).isTrue();
     assertThat(first).extracting(ClusterPools.EnsuredPool::poolId, ClusterPools.EnsuredPool::outcome)
@@ -168,10 +170,10 @@ class ArmClusterLifecycleTest {
     JsonNode created = JSON.readTree(batch.requests().stream().filter(r -> r.method().equals("POST") && r.path().equals("/pools"))
         .findFirst().orElseThrow().body());
     assertThat(created.path("targetDedicatedNodes").asInt()).isZero();
-    assertThat(created.at("/startTask/environmentSettings").toString()).contains("token-cpupool");
+    assertThat(created.at("/startTask/environmentSettings").toString()).contains("token-cpupool", PIN);
 
     List<ClusterPools.EnsuredPool> again = ClusterOrchestration.run(provisioner(ArmProvisioner.DestroyOptions.DEFAULT), config,
-        url -> client, pool -> Secret.of("token2-" + pool), clock, events::add);
+        url -> client, pool -> Secret.of("token2-" + pool), PIN, clock, events::add);
     assertThat(again).extracting(ClusterPools.EnsuredPool::outcome).containsExactly(BatchPools.Outcome.START_TASK_UPDATED);
     BatchEmulator.RecordedRequest patch = batch.requests().stream().filter(r -> r.method().equals("PATCH")).findFirst().orElseThrow();
     assertThat(patch.path()).isEqualTo("/pools/cpupool");

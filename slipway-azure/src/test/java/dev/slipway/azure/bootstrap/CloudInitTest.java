@@ -1,5 +1,6 @@
 package dev.slipway.azure.bootstrap;
 
+import dev.slipway.tls.DaemonIdentity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -63,8 +64,11 @@ class CloudInitTest {
     return load(dir);
   }
 
+  /** A fixed key (test resources, made by DaemonIdentity.loadOrCreate) so that the golden files stay the same. */
+  static final DaemonIdentity DAEMON = DaemonIdentity.load(Path.of("src/test/resources/bootstrap/daemon-tls"));
+
   static BootstrapInputs inputs(ClusterConfig config) {
-    return new BootstrapInputs(config, MUNGE, Map.of("slurmpool", Secret.of("join-token-of-slurmpool")),
+    return new BootstrapInputs(config, MUNGE, Map.of("slurmpool", Secret.of("join-token-of-slurmpool")), DAEMON,
         Map.of("slurm.yaml", "slurm:\n  cluster_id: myslurmcluster\n", "credentials.yaml", "credentials: {}\n"),
         List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBfakekeyfortest shipyard@example"),
         "https://example.blob.core.windows.net/slipway/slipway.jar?sv=2025&sig=SECRET",
@@ -138,7 +142,8 @@ class CloudInitTest {
       assertThat(doc.path("runcmd").toString()).doesNotContain(secret);
     }
     for (JsonNode f : doc.path("write_files")) {
-      assertThat(f.path("permissions").asText()).as(f.path("path").asText()).matches("0[0-7][0-7]0|0[0-7]00|0644|0755");
+      // 0444: the daemon's certificate, public and read-only
+      assertThat(f.path("permissions").asText()).as(f.path("path").asText()).matches("0[0-7][0-7]0|0[0-7]00|0644|0755|0444");
     }
   }
 
@@ -191,7 +196,7 @@ class CloudInitTest {
   @Test
   void withoutTheLogShare_everyLogStaysOnItsMachine_andNodesMountNothingOfOurs() throws Exception {
     BootstrapInputs shared = inputs(load(recipe()));
-    BootstrapInputs in = new BootstrapInputs(shared.config(), shared.mungeKey(), shared.joinTokens(), shared.slipwayFiles(),
+    BootstrapInputs in = new BootstrapInputs(shared.config(), shared.mungeKey(), shared.joinTokens(), shared.daemonIdentity(), shared.slipwayFiles(),
         shared.clusterUserKeys(), shared.slipwayJarUrl(), shared.fileServers(), Optional.empty(), shared.controllerPrepScript(),
         shared.loginPrepScript());
     JsonNode doc = new YAMLMapper().readTree(CloudInit.render(in, Role.controller(0)));
@@ -221,6 +226,29 @@ class CloudInitTest {
   }
 
   @Test
+  void controllers_getTheDaemonsTlsKeyRootOnly_andItsPublicCertificate_loginNodesNeither() throws Exception {
+    JsonNode doc = new YAMLMapper().readTree(render("recipe", Role.controller(0)));
+    JsonNode key = find(doc, "/var/lib/slipway/myslurmcluster/secrets/daemon-tls.key");
+    JsonNode cert = find(doc, "/var/lib/slipway/myslurmcluster/secrets/daemon-tls.crt");
+
+    assertThat(key.path("permissions").asText()).isEqualTo("0400");
+    assertThat(key.path("owner").asText()).isEqualTo("root:root");
+    assertThat(key.path("content").asText()).isEqualTo(DAEMON.keyPem().reveal());
+    assertThat(cert.path("permissions").asText()).isEqualTo("0444");
+    assertThat(cert.path("content").asText()).isEqualTo(DAEMON.certificatePem());
+    // what the daemon will load from these files is the key the pools pin
+    Path secrets = java.nio.file.Files.createDirectories(tmp.resolve("secrets"));
+    java.nio.file.Files.writeString(secrets.resolve("daemon-tls.key"), key.path("content").asText());
+    java.nio.file.Files.writeString(secrets.resolve("daemon-tls.crt"), cert.path("content").asText());
+    assertThat(DaemonIdentity.load(secrets).pin()).isEqualTo(DAEMON.pin());
+    String keyBody = DAEMON.keyPem().reveal().lines().skip(1).findFirst().orElseThrow();
+    assertThat(find(doc, CloudInit.BOOTSTRAP_SCRIPT).path("content").asText()).doesNotContain(keyBody);
+
+    JsonNode login = new YAMLMapper().readTree(render("recipe", Role.login(0)));
+    assertThat(login.path("write_files").toString()).doesNotContain("daemon-tls").doesNotContain(keyBody);
+  }
+
+  @Test
   void primaryWithAccounting_getsMariadbSlurmdbdAndAPasswordOnlyInRootOnlyFiles() throws Exception {
     JsonNode doc = new YAMLMapper().readTree(render("recipe-accounting", Role.controller(0)));
 
@@ -238,7 +266,7 @@ class CloudInitTest {
   void render_refusesARoleBeyondTheConfiguredCount_andAVolumeWithoutServer() {
     ClusterConfig c = load(recipe());
     assertThatThrownBy(() -> CloudInit.render(inputs(c), Role.controller(1))).hasMessageContaining("has 1 controller");
-    BootstrapInputs noServer = new BootstrapInputs(c, MUNGE, Map.of(), Map.of(), List.of(), "https://x/j.jar", Map.of(), Optional.empty(),
+    BootstrapInputs noServer = new BootstrapInputs(c, MUNGE, Map.of(), DAEMON, Map.of(), List.of(), "https://x/j.jar", Map.of(), Optional.empty(),
         Optional.empty(), Optional.empty());
     assertThatThrownBy(() -> CloudInit.render(noServer, Role.login(0))).hasMessageContaining("no file server address for storage cluster 'nfs'");
   }

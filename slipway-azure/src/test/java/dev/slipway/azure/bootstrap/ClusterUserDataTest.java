@@ -45,6 +45,7 @@ class ClusterUserDataTest {
 
   private ClusterUserData userData(ClusterConfig config, ArmPlan plan) {
     BootstrapInputs in = new BootstrapInputs(config, CloudInitTest.MUNGE, Map.of("cpupool", Secret.of("tok-cpu"), "gpupool", Secret.of("tok-gpu")),
+        CloudInitTest.DAEMON,
         Map.of("slurm.yaml", "slurm: {}\n"), List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyForTestsOnly admin@example"),
         "https://example.invalid/slipway.jar", plan.fileServers(), Optional.empty(), Optional.empty(), Optional.empty());
     return new ClusterUserData(in, plan.fileServer());

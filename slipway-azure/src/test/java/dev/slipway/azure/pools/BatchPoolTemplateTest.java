@@ -17,11 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BatchPoolTemplateTest {
   static final Secret TOKEN = Secret.of("tok-123");
+  /** A pin in curl's format: public, it goes into the pool's environment. */
+  static final String PIN = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
 
   @TempDir Path dir;
 
   static BatchPoolSpec template(ClusterConfig c) {
-    return ClusterPools.template(c, c.poolSpecs().values().iterator().next(), TOKEN, Optional.empty());
+    return ClusterPools.template(c, c.poolSpecs().values().iterator().next(), TOKEN, PIN, Optional.empty());
   }
 
   @Test
@@ -44,7 +46,8 @@ class BatchPoolTemplateTest {
     assertThat(spec.containerType()).isEmpty();
     assertThat(spec.extensions()).isEmpty();
     assertThat(spec.startTask().orElseThrow().environment())
-        .containsEntry("SLIPWAY_JOIN_URLS", "http://myslurmcluster-controller-vm000:6820")
+        .containsEntry("SLIPWAY_JOIN_URLS", "https://myslurmcluster-controller-vm000:6820")
+        .containsEntry("SLIPWAY_JOIN_PIN", PIN)
         .containsEntry("SLIPWAY_CLUSTER_ID", "myslurmcluster")
         .containsEntry("SLIPWAY_POOL_ID", "slurmpool")
         .containsEntry("SLIPWAY_JOIN_TOKEN", "tok-123");
@@ -173,10 +176,17 @@ class BatchPoolTemplateTest {
   }
 
   @Test
-  void joinEndpoint_namesEveryControllerInOrder_andMasksTheToken() {
-    JoinEndpoint j = JoinEndpoint.forControllers("MyCluster", 2, 6820, TOKEN);
+  void joinEndpoint_refusesAPinNotInCurlsFormat() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JoinEndpoint("c1", java.util.List.of("https://h:1"), TOKEN, "abc"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sha256//");
+  }
 
-    assertThat(j.joinUrls()).containsExactly("http://mycluster-controller-vm000:6820", "http://mycluster-controller-vm001:6820");
+  @Test
+  void joinEndpoint_namesEveryControllerInOrder_andMasksTheToken() {
+    JoinEndpoint j = JoinEndpoint.forControllers("MyCluster", 2, 6820, TOKEN, PIN);
+
+    assertThat(j.joinUrls()).containsExactly("https://mycluster-controller-vm000:6820", "https://mycluster-controller-vm001:6820");
+    assertThat(j.daemonPin()).isEqualTo(PIN);
     assertThat(j.toString()).doesNotContain("tok-123");
   }
 }

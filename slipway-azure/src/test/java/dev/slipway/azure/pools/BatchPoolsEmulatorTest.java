@@ -164,13 +164,13 @@ class BatchPoolsEmulatorTest {
     List<ClusterPools.EnsuredPool> out = ClusterPools.ensureAll(c, url -> {
       asked.add(url);
       return client;
-    }, pool -> Secret.of("tok-" + pool));
+    }, pool -> Secret.of("tok-" + pool), BatchPoolTemplateTest.PIN);
 
     assertThat(out).containsExactly(new ClusterPools.EnsuredPool("slurmpool",
         URI.create("https://myaccount.westeurope.batch.azure.com"), BatchPools.Outcome.CREATED));
     assertThat(asked).hasSize(1);
     assertThat(client.getPoolMetadata("slurmpool")).containsEntry("slipway-managed-by", "slipway");
-    assertThat(ClusterPools.ensureAll(c, url -> client, pool -> Secret.of("tok-" + pool)))
+    assertThat(ClusterPools.ensureAll(c, url -> client, pool -> Secret.of("tok-" + pool), BatchPoolTemplateTest.PIN))
         .extracting(ClusterPools.EnsuredPool::outcome).containsExactly(BatchPools.Outcome.ALREADY_PRESENT);
   }
 
@@ -178,7 +178,7 @@ class BatchPoolsEmulatorTest {
   void ensureAll_withTheRecipesPlaceholderAccountUrl_isAConfigErrorAndCreatesNothing() {
     ClusterConfig c = PoolFixtures.recipeConfig();
 
-    assertThatThrownBy(() -> ClusterPools.ensureAll(c, url -> client, pool -> Secret.of("t")))
+    assertThatThrownBy(() -> ClusterPools.ensureAll(c, url -> client, pool -> Secret.of("t"), BatchPoolTemplateTest.PIN))
         .isInstanceOfSatisfying(dev.slipway.config.ConfigException.class, e -> assertThat(e.problems()).singleElement()
             .satisfies(p -> assertThat(p.format()).contains("batch_pools.slurmpool.account_service_url").contains("placeholder")));
     assertThat(emulator.requests()).isEmpty();

@@ -50,7 +50,7 @@ class ClusterUserTest {
   @Test
   void poolTemplate_carriesTheUserAndItsPublicKeyInTheStartTaskEnvironment() {
     ClusterConfig c = PoolFixtures.recipeWith(dir, "slurm.yaml", LOGIN, LOGIN + "      ssh_public_key_data: ssh-ed25519 AAAAdata me@x\n");
-    BatchPoolSpec spec = ClusterPools.template(c, c.poolSpecs().get("slurmpool"), Secret.of("t"), Optional.empty());
+    BatchPoolSpec spec = ClusterPools.template(c, c.poolSpecs().get("slurmpool"), Secret.of("t"), BatchPoolTemplateTest.PIN, Optional.empty());
 
     var env = spec.startTask().orElseThrow().environment();
     assertThat(env).containsEntry("SLIPWAY_CLUSTER_USER", "shipyard").containsEntry("SLIPWAY_CLUSTER_USER_UID", "2000");
@@ -62,7 +62,7 @@ class ClusterUserTest {
   void poolTemplate_withAnUnreadableKeyFile_namesTheSetting() {
     ClusterConfig c = PoolFixtures.recipeWith(dir, "slurm.yaml", LOGIN, LOGIN + "      ssh_public_key: missing.pub\n");
 
-    assertThatThrownBy(() -> ClusterPools.template(c, c.poolSpecs().get("slurmpool"), Secret.of("t"), Optional.empty()))
+    assertThatThrownBy(() -> ClusterPools.template(c, c.poolSpecs().get("slurmpool"), Secret.of("t"), BatchPoolTemplateTest.PIN, Optional.empty()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("slurm.login.ssh.ssh_public_key").hasMessageContaining("missing.pub");
   }
 

@@ -75,8 +75,10 @@ class NodeStartTaskTest {
     PoolSpec.NodeSetup setup = new PoolSpec.NodeSetup(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
         List.of("echo \"pre $MY_VAR\" > \"$AZ_BATCH_NODE_STARTUP_DIR/pre-ran\""), List.of("echo post"), Map.of("MY_VAR", "x"),
         List.of(), Optional.empty(), false, Optional.empty(), Optional.empty());
-    BatchStartTask task = NodeStartTask.of("gpu", new JoinEndpoint("c1", List.of("http://ctl:6820"), Secret.of("tok")), setup, USER, false);
+    BatchStartTask task = NodeStartTask.of("gpu", new JoinEndpoint("c1", List.of("https://ctl:6820"), Secret.of("tok"), BatchPoolTemplateTest.PIN), setup, USER, false);
 
+    assertThat(task.environment()).containsEntry("SLIPWAY_JOIN_PIN", BatchPoolTemplateTest.PIN)
+        .containsEntry("SLIPWAY_JOIN_URLS", "https://ctl:6820");
     Run r = run(task, "@include common-account\n");
 
     assertThat(r.exit()).as(r.output()).isEqualTo(2);
@@ -91,7 +93,7 @@ class NodeStartTaskTest {
 
   @Test
   void startTask_createsTheClusterUserWithItsUidAndKeys_andPutsPamSlurmAdoptLastForTheAdoptGroupOnly() throws Exception {
-    BatchStartTask task = NodeStartTask.of("gpu", new JoinEndpoint("c1", List.of("http://ctl:6820"), Secret.of("tok")),
+    BatchStartTask task = NodeStartTask.of("gpu", new JoinEndpoint("c1", List.of("https://ctl:6820"), Secret.of("tok"), BatchPoolTemplateTest.PIN),
         PoolSpec.NodeSetup.NONE, USER, false);
 
     Run r = run(task, "@include common-auth\n@include common-account\nsession include common-session\n");
@@ -159,8 +161,8 @@ class NodeStartTaskTest {
 
   @Test
   void commandLine_isTheFixedOneLiner_whateverThePoolSays_andOnlyPublicKeysTravelInThePool() {
-    BatchStartTask a = NodeStartTask.of("a", new JoinEndpoint("c1", List.of("http://x:1"), Secret.of("t1")), PoolSpec.NodeSetup.NONE, USER, false);
-    BatchStartTask b = NodeStartTask.of("b", new JoinEndpoint("c2", List.of("https://y:2"), Secret.of("t2")), PoolSpec.NodeSetup.NONE, USER, true);
+    BatchStartTask a = NodeStartTask.of("a", new JoinEndpoint("c1", List.of("https://x:1"), Secret.of("t1"), BatchPoolTemplateTest.PIN), PoolSpec.NodeSetup.NONE, USER, false);
+    BatchStartTask b = NodeStartTask.of("b", new JoinEndpoint("c2", List.of("https://y:2"), Secret.of("t2"), BatchPoolTemplateTest.PIN), PoolSpec.NodeSetup.NONE, USER, true);
 
     assertThat(a.commandLine()).isEqualTo(b.commandLine()).isEqualTo(NodeStartTask.COMMAND_LINE);
     assertThat(a.maxTaskRetryCount()).isEqualTo(2);

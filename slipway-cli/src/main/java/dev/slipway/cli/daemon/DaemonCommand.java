@@ -1,5 +1,6 @@
 package dev.slipway.cli.daemon;
 
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.cli.Backends;
 import dev.slipway.cli.ClusterHome;
 import dev.slipway.cli.ConfigOptions;
@@ -118,6 +119,7 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
     ClusterTopology topology = ClusterTopology.fromConfig(cfg.slurm().options());
     String clusterId = cfg.slurm().clusterId();
     JoinSecrets secrets = JoinSecrets.loadOrCreate(home.secrets(), topology.pools().stream().map(PoolTopology::poolId).toList(), new SecureRandom());
+    DaemonIdentity identity = DaemonIdentity.loadOrCreate(home.secrets(), clusterId, new SecureRandom(), InstantSource.system());
     String holder = Optional.ofNullable(id).orElseGet(DaemonCommand::defaultId);
     List<String> servers = Optional.ofNullable(confServers).filter(l -> !l.isEmpty())
         .orElseGet(() -> List.of(bind.isAnyLocalAddress() ? defaultHostName() : bind.getHostAddress()));
@@ -147,14 +149,15 @@ public final class DaemonCommand implements java.util.concurrent.Callable<Intege
         .withListen(bind, Optional.ofNullable(port).orElse(cfg.slipway().daemonPort()))
         .withClock(clock)
         .withSpool(home.spool(), home.logs().resolve("power.log"))
-        .withEventRetention(Daemon.EventRetention.keeping(cfg.slipway().eventRetention()));
+        .withEventRetention(Daemon.EventRetention.keeping(cfg.slipway().eventRetention()))
+        .withIdentity(identity);
     if (providerName.equals("netns")) {
       parts = parts.withSlurmds(netnsSlurmds(cfg, clock));
     }
     DaemonRuntime runtime = DaemonRuntime.start(parts);
     joinUrls.set(List.of(runtime.baseUrl()));
-    log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {}", holder, clusterId, providerName,
-        topology.pools().size(), runtime.address());
+    log.info("slipway daemon {} for cluster {} ({} provider, {} pools) listening on {} (TLS key pin {})", holder, clusterId, providerName,
+        topology.pools().size(), runtime.address(), identity.pin());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping: releasing the lease");

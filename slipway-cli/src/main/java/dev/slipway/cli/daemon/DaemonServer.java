@@ -1,13 +1,15 @@
 package dev.slipway.cli.daemon;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.slipway.engine.JoinRequest;
 import dev.slipway.engine.JoinResponse;
 import dev.slipway.engine.JoinResult;
 import dev.slipway.engine.JoinResult.Rejection;
 import dev.slipway.engine.JoinService;
 import dev.slipway.model.Secret;
+import dev.slipway.tls.DaemonIdentity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's HTTP endpoints (JDK HttpServer, plain HTTP on the cluster's private network):
- * {@code POST /v1/join} (docs/join-protocol.md), {@code POST /v1/wake}, {@code GET /healthz} and
+ * The daemon's HTTPS endpoints (JDK HttpsServer with the cluster's {@link DaemonIdentity}; clients
+ * pin its public key, docs/join-protocol.md "Transport"): {@code POST /v1/join} (docs/join-protocol.md), {@code POST /v1/wake}, {@code GET /healthz} and
  * {@code GET /metrics}. Standbys serve them too: a join on a standby works (the join service is a
  * compare-and-set on the shared store) and wakes the standby's loop, which does nothing; the
  * leader notices the claim in its next periodic pass.
@@ -44,14 +46,14 @@ public final class DaemonServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DaemonServer.class);
   private static final Set<String> JOIN_FIELDS = Set.of("cluster_id", "pool_id", "node_id", "token");
 
-  private final HttpServer server;
+  private final HttpsServer server;
   private final ExecutorService executor;
   private final JoinService joins;
   private final Daemon daemon;
   private final DaemonMetrics metrics;
   private final Set<String> knownPools;
 
-  private DaemonServer(HttpServer server, JoinService joins, Daemon daemon, DaemonMetrics metrics, Set<String> knownPools) {
+  private DaemonServer(HttpsServer server, JoinService joins, Daemon daemon, DaemonMetrics metrics, Set<String> knownPools) {
     this.server = server;
     this.joins = joins;
     this.daemon = daemon;
@@ -69,10 +71,14 @@ public final class DaemonServer implements AutoCloseable {
     server.createContext("/metrics", this::metrics);
   }
 
-  /** Binds {@code address:port} (port 0: any free port) and starts serving. */
-  public static DaemonServer start(InetAddress address, int port, JoinService joins, Daemon daemon, DaemonMetrics metrics,
-      Set<String> knownPools) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 64);
+  /**
+   * Binds {@code address:port} (port 0: any free port) and starts serving TLS with {@code identity}.
+   * There is no plain-HTTP mode: the join answer carries the munge key.
+   */
+  public static DaemonServer start(InetAddress address, int port, DaemonIdentity identity, JoinService joins, Daemon daemon,
+      DaemonMetrics metrics, Set<String> knownPools) throws IOException {
+    HttpsServer server = HttpsServer.create(new InetSocketAddress(address, port), 64);
+    server.setHttpsConfigurator(new HttpsConfigurator(identity.serverContext()));
     DaemonServer s = new DaemonServer(server, Objects.requireNonNull(joins), Objects.requireNonNull(daemon), metrics, knownPools);
     server.start();
     return s;

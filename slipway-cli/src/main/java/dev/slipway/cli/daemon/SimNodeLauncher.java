@@ -1,5 +1,6 @@
 package dev.slipway.cli.daemon;
 
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.node.NodeJoinScript;
 import dev.slipway.sim.StartTask;
 import dev.slipway.spi.ProviderNode;
@@ -66,6 +67,8 @@ public final class SimNodeLauncher implements StartTask, AutoCloseable {
       env.put("SLIPWAY_CLUSTER_ID", clusterId);
       env.put("SLIPWAY_POOL_ID", node.poolId());
       env.put("SLIPWAY_NODE_ID", node.id());
+      // The daemon made its key in the same secrets directory before it started any node.
+      env.put("SLIPWAY_JOIN_PIN", DaemonIdentity.readPin(secretsDir));
       env.put("SLIPWAY_JOIN_TOKEN_FILE", JoinSecrets.joinTokenFile(secretsDir, node.poolId()).toString());
       env.put("SLIPWAY_NODE_DIR", dir.toString());
       env.put("SLIPWAY_MUNGE", "shared");

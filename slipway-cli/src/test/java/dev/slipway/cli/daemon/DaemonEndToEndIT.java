@@ -21,6 +21,7 @@ import dev.slipway.spi.Intent;
 import dev.slipway.spi.IntentRequest;
 import dev.slipway.spi.IntentSource;
 import dev.slipway.spi.StateStore;
+import dev.slipway.tls.DaemonIdentity;
 import dev.slipway.store.sqlite.SqliteStateStore;
 import dev.slipway.testkit.FakeSlurm;
 import java.net.URI;
@@ -68,6 +69,7 @@ class DaemonEndToEndIT {
     slurm.addCloudNodes("p", topology.hosts());
     Path secrets = dir.resolve("secrets");
     JoinSecrets keys = JoinSecrets.loadOrCreate(secrets, List.of("gpu"), new SecureRandom());
+    DaemonIdentity identity = DaemonIdentity.loadOrCreate(secrets, "c1", new SecureRandom(), InstantSource.system());
     slurmdLog = dir.resolve("slurmd-args.log");
     Path fakeSlurmd = dir.resolve("fake-slurmd");
     Files.writeString(fakeSlurmd, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + slurmdLog + "'\n");
@@ -82,7 +84,8 @@ class DaemonEndToEndIT {
     provider = new LoopbackSimProvider(sim, launcher);
     JoinSettings join = new JoinSettings("c1", keys.joinTokens(), List.of("127.0.0.1:6817"), keys.mungeKey(), List.of());
     runtime = DaemonRuntime.start(DaemonRuntime.Parts.of(store, provider, new SlurmControlPort(slurm), topology, join, "e2e")
-        .withTimings(new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50))));
+        .withTimings(new Daemon.Timings(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMillis(50)))
+        .withIdentity(identity));
     urls.set(List.of(runtime.baseUrl()));
   }
 
@@ -114,7 +117,8 @@ class DaemonEndToEndIT {
     hosts.forEach(h -> slurm.setState(h, SlurmNodeState.of(NodeBaseState.IDLE, NodeFlag.CLOUD, NodeFlag.POWERING_UP)));
     store.recordIntents(hosts.stream().map(h -> new IntentRequest(h, "gpu", Intent.UP, IntentSource.RESUME, List.of("17"))).toList(),
         Instant.now());
-    HttpResponse<Void> woke = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
+    HttpResponse<Void> woke = HttpClient.newBuilder().sslContext(dev.slipway.tls.DaemonIdentity.pinnedClientContext(runtime.pin())).build()
+        .send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
     assertThat(woke.statusCode()).isEqualTo(204);
   }
@@ -156,16 +160,55 @@ class DaemonEndToEndIT {
         "slipway_joins_total{outcome=\"accepted\",pool=\"gpu\"} 2.0");
   }
 
-  @Test
-  void joinScript_refusedByTheDaemon_exitsWithCode3AndTheErrorLineOnStderr() throws Exception {
+  /** The real join script, as a stranger node with the pool's token and the given pin (none when empty). */
+  private Process strangerJoins(String pin, String deadline) throws Exception {
     Path script = dir.resolve(NodeJoinScript.FILE_NAME);
     Files.writeString(script, NodeJoinScript.text());
     ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
     pb.environment().putAll(Map.of("SLIPWAY_JOIN_URLS", runtime.baseUrl(), "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
         "SLIPWAY_NODE_ID", "no-such-node", "SLIPWAY_JOIN_TOKEN_FILE", JoinSecrets.joinTokenFile(dir.resolve("secrets"), "gpu").toString(),
         "SLIPWAY_NODE_DIR", dir.resolve("stranger").toString(), "SLIPWAY_MUNGE", "shared", "SLIPWAY_SLURMD", "false",
-        "SLIPWAY_JOIN_DEADLINE", "5"));
-    Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        "SLIPWAY_JOIN_DEADLINE", deadline));
+    if (!pin.isEmpty()) {
+      pb.environment().put("SLIPWAY_JOIN_PIN", pin);
+    }
+    return pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  @Test
+  void joinScript_pinningAnotherKey_neverSendsTheToken_evenThoughItSkipsTheCaCheck() throws Exception {
+    String otherPin = DaemonIdentity.generate("c1", new SecureRandom(), InstantSource.system()).pin();
+    Process p = strangerJoins(otherPin, "1");
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(p.exitValue()).as(stderr).isEqualTo(4);
+      assertThat(stderr).contains(runtime.baseUrl() + ": no answer").containsIgnoringCase("pinned public key");
+      assertThat(runtime.metrics().scrape()).as("the daemon never saw a join request").doesNotContain("slipway_joins_total{");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void joinScript_withoutPinOrCaCertificate_refusesTheSelfSignedDaemon() throws Exception {
+    Process p = strangerJoins("", "1");
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(p.exitValue()).as(stderr).isEqualTo(4);
+      assertThat(stderr).contains(runtime.baseUrl() + ": no answer");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void joinScript_refusedByTheDaemon_exitsWithCode3AndTheErrorLineOnStderr() throws Exception {
+    // The right pin: the TLS session is set up and the daemon's own refusal comes back.
+    Process p = strangerJoins(runtime.pin(), "5");
     try {
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

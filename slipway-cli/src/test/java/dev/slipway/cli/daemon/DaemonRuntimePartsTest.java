@@ -36,6 +36,7 @@ class DaemonRuntimePartsTest {
     assertThat(base.powerLog()).isEmpty();
     assertThat(base.slurmds()).isEmpty();
     assertThat(base.eventRetention()).isEqualTo(Daemon.EventRetention.defaults());
+    assertThat(base.identity().certificate().getSubjectX500Principal().getName()).isEqualTo("CN=slipway-c1");
   }
 
   @Test
@@ -43,12 +44,13 @@ class DaemonRuntimePartsTest {
     FakeClock clock = new FakeClock();
     Daemon.Timings fast = Daemon.Timings.defaults().withPeriod(Duration.ofSeconds(2));
 
+    dev.slipway.tls.DaemonIdentity key = dev.slipway.tls.DaemonIdentity.generate("c1", new java.security.SecureRandom(), clock);
     DaemonRuntime.Parts changed = base.withTimings(fast).withClock(clock).withSpool(Path.of("/s"), Path.of("/p.log"))
-        .withEventRetention(Daemon.EventRetention.keeping(Duration.ofDays(3)));
+        .withEventRetention(Daemon.EventRetention.keeping(Duration.ofDays(3))).withIdentity(key);
 
     assertThat(changed).isEqualTo(new DaemonRuntime.Parts(base.store(), base.provider(), base.slurm(), base.topology(), base.join(),
         base.engineTimings(), fast, "d1", base.listen(), 0, clock, Optional.of(Path.of("/s")), Optional.of(Path.of("/p.log")),
-        Optional.empty(), Daemon.EventRetention.keeping(Duration.ofDays(3))));
+        Optional.empty(), Daemon.EventRetention.keeping(Duration.ofDays(3)), key));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.slipway.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.engine.ClusterTopology;
 import dev.slipway.engine.EngineTimings;
@@ -25,6 +26,7 @@ import dev.slipway.spi.StoreUnavailableException;
 import dev.slipway.testkit.FakeClock;
 import dev.slipway.testkit.FakeSlurm;
 import dev.slipway.testkit.InMemoryStateStore;
+import dev.slipway.tls.DaemonIdentity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -33,6 +35,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import javax.net.ssl.SSLHandshakeException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +59,10 @@ class DaemonServerTest {
   private final FakeSlurm slurm = new FakeSlurm();
   private final ClusterTopology topology = new ClusterTopology(List.of(PoolTopology.of("gpu", "gpu", 4, NodeType.DEDICATED, "p", 0, 0)));
   private final DaemonMetrics metrics = new DaemonMetrics();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** One key for the class: generating one per test would only cost time. */
+  private static final DaemonIdentity IDENTITY = DaemonIdentity.generate("c1", new SecureRandom(), InstantSource.system());
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      .sslContext(DaemonIdentity.pinnedClientContext(IDENTITY.pin())).build();
   private Daemon daemon;
   private DaemonServer server;
   private String base;
@@ -69,8 +77,8 @@ class DaemonServerTest {
     JoinSettings settings = new JoinSettings("c1", Map.of("gpu", Secret.of(TOKEN)), List.of("ctl-0", "ctl-1:7817"), Secret.of(MUNGE),
         List.of("nfs:/export /shared nfs rw"), Map.of("azfile", Secret.of("username=a\npassword=k\n")));
     JoinService joins = new JoinService(store, provider, settings, clock, EventSink.NONE);
-    server = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, joins, daemon, metrics, Set.of("gpu"));
-    base = "http://127.0.0.1:" + server.address().getPort();
+    server = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, IDENTITY, joins, daemon, metrics, Set.of("gpu"));
+    base = "https://127.0.0.1:" + server.address().getPort();
     daemon.tick(); // lead: only the leader serves joins
   }
 
@@ -239,6 +247,44 @@ class DaemonServerTest {
   }
 
   @Test
+  void everyEndpoint_isServedOverTlsWithTheClustersKey() throws Exception {
+    hostWaits("gpu-1");
+    node("n1", "127.0.0.1", ProviderNodeState.READY);
+
+    assertThat(join(form("c1", "gpu", "n1", TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/wake")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void aClientPinningAnotherKey_isRefusedBeforeItSendsAnything() throws Exception {
+    hostWaits("gpu-1");
+    node("n1", "127.0.0.1", ProviderNodeState.READY);
+    String otherPin = DaemonIdentity.generate("c1", new SecureRandom(), InstantSource.system()).pin();
+    HttpClient wrong = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .sslContext(DaemonIdentity.pinnedClientContext(otherPin)).build();
+
+    assertThatThrownBy(() -> wrong.send(HttpRequest.newBuilder(URI.create(base + "/v1/join"))
+            .POST(HttpRequest.BodyPublishers.ofString("cluster_id=c1&pool_id=gpu&node_id=n1&token=" + TOKEN)).build(),
+        HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(SSLHandshakeException.class).hasMessageContaining(IDENTITY.pin());
+    assertThat(join(form("c1", "gpu", "n1", TOKEN)).statusCode()).as("the host still waits for the right node").isEqualTo(200);
+  }
+
+  @Test
+  void aClientTrustingTheUsualCertificateAuthorities_isRefused_andPlainHttpGetsNoAnswer() {
+    HttpClient defaults = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    assertThatThrownBy(() -> defaults.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(SSLHandshakeException.class);
+    assertThatThrownBy(() -> defaults.send(HttpRequest.newBuilder(URI.create(base.replace("https:", "http:") + "/healthz"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
   void healthz_is503WhenTheStoreIsUnreachable() throws Exception {
     InMemoryStateStore broken = new InMemoryStateStore();
     Daemon cut = Daemon.builder(FailingStore.cutOff(broken, () -> true), "d2",
@@ -247,9 +293,9 @@ class DaemonServerTest {
         .clock(clock).metrics(metrics).build();
     JoinService joins = new JoinService(store, provider, new JoinSettings("c1", Map.of(), List.of(), Secret.of(MUNGE), List.of()), clock,
         EventSink.NONE);
-    try (DaemonServer s = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, joins, cut, metrics, Set.of())) {
+    try (DaemonServer s = DaemonServer.start(InetAddress.getLoopbackAddress(), 0, IDENTITY, joins, cut, metrics, Set.of())) {
       cut.tick();
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.address().getPort() + "/healthz")).build(),
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + s.address().getPort() + "/healthz")).build(),
           HttpResponse.BodyHandlers.ofString());
 
       assertThat(r.statusCode()).isEqualTo(503);

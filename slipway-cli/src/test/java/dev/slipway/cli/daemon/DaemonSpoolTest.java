@@ -73,7 +73,8 @@ class DaemonSpoolTest {
   @Test
   void wake_importsTheSpool_beforeThePassThatItTriggers() throws Exception {
     String name = spool(HookKind.RESUME, "gpu-[0-1]", clock.instant());
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
+    HttpResponse<String> r = HttpClient.newBuilder().sslContext(dev.slipway.tls.DaemonIdentity.pinnedClientContext(runtime.pin())).build()
+        .send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(204);
 

@@ -86,7 +86,7 @@ class NodeJoinScriptTest {
     Files.writeString(script, NodeJoinScript.text());
     ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "http://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
         "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", node.toString(), "SLIPWAY_MUNGE", "shared",
         "SLIPWAY_SLURMD", "true", "BODY", body.toString(), "SEEN", dir.resolve("seen").toString()));
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
@@ -112,7 +112,7 @@ class NodeJoinScriptTest {
     Files.writeString(script, NodeJoinScript.text());
     ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "http://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
         "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", dir.resolve("node").toString(), "SLIPWAY_MUNGE", "shared",
         "SLIPWAY_SLURMD", "true", "BODY", body.toString()));
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
@@ -123,6 +123,35 @@ class NodeJoinScriptTest {
     assertThat(p.exitValue()).isEqualTo(5);
     assertThat(new String(p.getInputStream().readAllBytes())).contains("unusable secret file name: '../../etc/passwd'");
     assertThat(dir.resolve("node/secrets")).doesNotExist();
+  }
+
+  @Test
+  void pin_isPassedToCurlWithInsecure_andWinsOverACaCertificate() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path body = dir.resolve("body");
+    Files.writeString(body, "host=gpu-1\nconf_server=ctl:6817\n");
+    Path args = dir.resolve("curl-args");
+    stub(bin, "curl", "printf '%s\\n' \"$@\" > \"$ARGS\"; while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done;"
+        + " printf 200");
+    Path script = dir.resolve("slipway-node-join");
+    Files.writeString(script, NodeJoinScript.text());
+    ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+        "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", dir.resolve("node").toString(), "SLIPWAY_MUNGE", "shared",
+        "SLIPWAY_SLURMD", "true", "BODY", body.toString(), "ARGS", args.toString()));
+    pb.environment().put("SLIPWAY_JOIN_PIN", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    pb.environment().put("SLIPWAY_JOIN_CACERT", "/etc/ca.pem");
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes());
+
+    assertThat(p.exitValue()).as(out).isZero();
+    String curlArgs = Files.readString(args);
+    assertThat(curlArgs).contains("https://ctl:6820/v1/join\n", "\n-k\n--pinnedpubkey\nsha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
+        .doesNotContain("--cacert");
   }
 
   private static void stub(Path bin, String name, String body) throws Exception {

@@ -138,7 +138,7 @@ class NetnsBatchEmulatorIT {
     // As a Batch pool would carry it: Batch names the pool and node; the token is an environment setting.
     String commandLine = "/bin/sh -c 'SLIPWAY_POOL_ID=$AZ_BATCH_POOL_ID SLIPWAY_NODE_ID=$AZ_BATCH_NODE_ID "
         + "SLIPWAY_NODE_DIR=$AZ_BATCH_NODE_ROOT_DIR/slipway exec sh " + joinScript + "'";
-    Map<String, String> env = Map.of("SLIPWAY_JOIN_URLS", runtime.baseUrl(), "SLIPWAY_CLUSTER_ID", clusterId,
+    Map<String, String> env = Map.of("SLIPWAY_JOIN_URLS", runtime.baseUrl(), "SLIPWAY_JOIN_PIN", runtime.pin(), "SLIPWAY_CLUSTER_ID", clusterId,
         "SLIPWAY_JOIN_TOKEN", keys.joinTokens().get("gpu").reveal(), "SLIPWAY_MUNGE", "shared", "SLIPWAY_SLURMD", fakeSlurmd.toString(),
         "SLIPWAY_JOIN_DEADLINE", "30");
     client.addPool(pool("gpu", new BatchStartTask(commandLine, env, true, 0, true)));
@@ -214,7 +214,8 @@ class NetnsBatchEmulatorIT {
   }
 
   private void wake() throws Exception {
-    HttpResponse<Void> woke = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
+    HttpResponse<Void> woke = HttpClient.newBuilder().sslContext(dev.slipway.tls.DaemonIdentity.pinnedClientContext(runtime.pin())).build()
+        .send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
     assertThat(woke.statusCode()).isEqualTo(204);
   }

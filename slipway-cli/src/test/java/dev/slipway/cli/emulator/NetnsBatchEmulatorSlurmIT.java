@@ -167,7 +167,7 @@ class NetnsBatchEmulatorSlurmIT {
     // backend's environment: the cluster's munged shared by socket, slipway-node-slurmd as slurmd.
     String commandLine = "/bin/sh -c 'SLIPWAY_POOL_ID=$AZ_BATCH_POOL_ID SLIPWAY_NODE_ID=$AZ_BATCH_NODE_ID "
         + "SLIPWAY_NODE_DIR=$AZ_BATCH_NODE_ROOT_DIR/slipway exec sh " + joinScript + "'";
-    Map<String, String> env = Map.of("SLIPWAY_JOIN_URLS", runtime.baseUrl(), "SLIPWAY_CLUSTER_ID", clusterId,
+    Map<String, String> env = Map.of("SLIPWAY_JOIN_URLS", runtime.baseUrl(), "SLIPWAY_JOIN_PIN", runtime.pin(), "SLIPWAY_CLUSTER_ID", clusterId,
         "SLIPWAY_JOIN_TOKEN", keys.joinTokens().get("gpu").reveal(), "SLIPWAY_MUNGE", "shared",
         "SLIPWAY_SLURMD", nodeSlurmd.toString(), "SLIPWAY_SLURMD_PROGRAM", "/usr/sbin/slurmd",
         "SLIPWAY_SLURMD_SPOOL", dir.resolve("spool").toString(), "SLIPWAY_MUNGE_SOCKET", socket.toString(),
@@ -280,7 +280,8 @@ class NetnsBatchEmulatorSlurmIT {
   }
 
   private void wake() throws Exception {
-    HttpResponse<Void> woke = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
+    HttpResponse<Void> woke = HttpClient.newBuilder().sslContext(dev.slipway.tls.DaemonIdentity.pinnedClientContext(runtime.pin())).build()
+        .send(HttpRequest.newBuilder(URI.create(runtime.baseUrl() + "/v1/wake"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
     assertThat(woke.statusCode()).isEqualTo(204);
   }

@@ -168,7 +168,8 @@ public final class LocalProvisioner implements Provisioner {
 
   /** The steps of {@code create}, in order. */
   List<ProvisionStep> createSteps() {
-    List<ProvisionStep> steps = new ArrayList<>(List.of(new PrepareDirectories(), new GenerateMungeKey(random), new CreateNetwork(),
+    List<ProvisionStep> steps = new ArrayList<>(List.of(new PrepareDirectories(), new GenerateMungeKey(random), new GenerateDaemonKey(random),
+        new CreateNetwork(),
         new RenderSlurmConfig(), new PrepareLogin(), new PrepareComputeNodes()));
     if (controlPlane.present()) {
       steps.add(new InstallHooks(controlPlane));

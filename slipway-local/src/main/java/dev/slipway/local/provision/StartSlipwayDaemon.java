@@ -48,7 +48,7 @@ final class StartSlipwayDaemon implements ProvisionStep {
   static List<String> baseUrls(ProvisionContext c) {
     List<String> urls = new ArrayList<>();
     for (InfraNode n : c.controllers()) {
-      urls.add("http://" + c.address(n) + ":" + c.config.slipway().daemonPort());
+      urls.add("https://" + c.address(n) + ":" + c.config.slipway().daemonPort());
     }
     return urls;
   }

@@ -150,9 +150,9 @@ class LocalProvisionerTest {
     LocalProvisioner p = provisioner(plane);
     p.create(events::add);
 
-    String urls = "[http://10.214.5.2:6820, http://10.214.5.3:6820]";
+    String urls = "[https://10.214.5.2:6820, https://10.214.5.3:6820]";
     assertThat(plane.calls).containsExactly(
-        "hooks " + tmp.resolve("cluster/libexec") + " [http://10.214.5.2:6820/v1/wake, http://10.214.5.3:6820/v1/wake]",
+        "hooks " + tmp.resolve("cluster/libexec") + " [https://10.214.5.2:6820/v1/wake, https://10.214.5.3:6820/v1/wake]",
         "daemon t1-controller-vm000 10.214.5.2 6820 [10.214.5.2:6817, 10.214.5.3:6817] " + urls,
         "daemon t1-controller-vm001 10.214.5.3 6820 [10.214.5.2:6817, 10.214.5.3:6817] " + urls);
     assertThat(p.daemonUrls()).hasToString(urls);
@@ -246,7 +246,7 @@ class LocalProvisionerTest {
     assertThat(ctl).contains("mount --bind '" + tmp.resolve("cluster/shared/shared") + "' '" + tmp.resolve("mnt") + "'");
     assertThat(p.phase()).isEqualTo("running");
     assertThat(events).filteredOn(e -> e.kind().equals("provision.step")).extracting(e -> e.attributes().get("step"))
-        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
   }
 
   @Test
@@ -259,6 +259,32 @@ class LocalProvisionerTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p.paths().secrets()))).isEqualTo("rwx------");
     String hex = java.util.HexFormat.of().formatHex(Files.readAllBytes(key)).substring(0, 16);
     assertThat(events).noneMatch(e -> e.message().contains(hex));
+  }
+
+  @Test
+  void create_makesTheDaemonsTlsKeyBesideTheMungeKey() throws Exception {
+    LocalProvisioner p = provisioner();
+    p.create(events::add);
+    Path secrets = p.paths().secrets();
+    String pin = dev.slipway.tls.DaemonIdentity.readPin(secrets);
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets.resolve("daemon-tls.key")))).isEqualTo("r--------");
+    assertThat(dev.slipway.tls.DaemonIdentity.load(secrets).certificate().getSubjectX500Principal().getName()).isEqualTo("CN=slipway-t1");
+    assertThat(events).anyMatch(e -> e.kind().equals("daemon.key.created") && e.message().contains(pin));
+    String keyBody = Files.readAllLines(secrets.resolve("daemon-tls.key")).get(1);
+    assertThat(events).noneMatch(e -> e.message().contains(keyBody));
+  }
+
+  @Test
+  void create_keepsADaemonKeyThatExists() throws Exception {
+    LocalProvisioner p = provisioner();
+    String pin = dev.slipway.tls.DaemonIdentity.loadOrCreate(p.paths().secrets(), "t1", new java.security.SecureRandom(),
+        java.time.InstantSource.system()).pin();
+
+    p.create(events::add);
+
+    assertThat(dev.slipway.tls.DaemonIdentity.readPin(p.paths().secrets())).isEqualTo(pin);
+    assertThat(events).anyMatch(e -> e.kind().equals("daemon.key.kept"));
   }
 
   @Test
