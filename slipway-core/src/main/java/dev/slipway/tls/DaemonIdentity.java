@@ -1,16 +1,14 @@
 package dev.slipway.tls;
 
 import dev.slipway.model.Secret;
+import dev.slipway.model.SecretFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -35,7 +33,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -96,9 +93,9 @@ public final class DaemonIdentity {
    */
   public static DaemonIdentity loadOrCreate(Path secretsDir, String clusterId, SecureRandom random, InstantSource clock) {
     Path keyPath = keyFile(secretsDir);
-    byte[] keyPem = readOrCreate(keyPath, "r--------", () -> pem("PRIVATE KEY", pkcs8WithPublicKey(newKeyPair(random))));
+    byte[] keyPem = SecretFile.readOrCreate(keyPath, "r--------", () -> pem("PRIVATE KEY", pkcs8WithPublicKey(newKeyPair(random))));
     KeyPair pair = parseKey(keyPath, keyPem);
-    byte[] certPem = readOrCreate(certificateFile(secretsDir), "r--r--r--",
+    byte[] certPem = SecretFile.readOrCreate(certificateFile(secretsDir), "r--r--r--",
         () -> pem("CERTIFICATE", encoded(selfSign(pair.getPrivate(), pair.getPublic(), clusterId, random, clock))));
     return matched(pair, certificateFile(secretsDir), certPem);
   }
@@ -377,32 +374,4 @@ public final class DaemonIdentity {
     return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));
   }
 
-  private static byte[] readOrCreate(Path file, String mode, Supplier<byte[]> generate) {
-    try {
-      if (Files.exists(file)) {
-        return Files.readAllBytes(file);
-      }
-      Path dir = file.getParent();
-      if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      }
-      Path tmp = Files.createTempFile(dir, ".new-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try {
-        Files.write(tmp, generate.get(), StandardOpenOption.TRUNCATE_EXISTING);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
-        try {
-          // A hard link fails if the target exists, so a concurrent creator keeps its file.
-          Files.createLink(file, tmp);
-        } catch (FileAlreadyExistsException raced) {
-          // the other daemon's file wins
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read or create " + file + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-          + "); make " + file.getParent() + " writable or put the file there", e);
-    }
-  }
 }

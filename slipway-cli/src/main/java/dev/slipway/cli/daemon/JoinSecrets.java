@@ -1,14 +1,9 @@
 package dev.slipway.cli.daemon;
 
 import dev.slipway.model.Secret;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.slipway.model.SecretFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collection;
@@ -20,9 +15,8 @@ import java.util.Objects;
  * The secrets the join endpoint hands out and checks, kept in the cluster's secrets directory
  * ({@code ClusterHome.secrets()}): {@code munge.key} (raw bytes, as munged reads it) and
  * {@code join-token-<pool>} (one line of URL-safe base64). Missing files are generated with
- * SecureRandom when the directory is writable: mode 0700 for the directory, 0400 for the files,
- * written under a temporary name and moved into place so that two daemons starting together do
- * not both write (the loser reads the winner's file). Values are never logged; {@link #toString()}
+ * SecureRandom when the directory is writable: mode 0700 for the directory, 0400 for the files
+ * ({@link SecretFile}: two daemons starting together do not both write). Values are never logged; {@link #toString()}
  * names the files only.
  */
 public record JoinSecrets(Secret mungeKey, Map<String, Secret> joinTokens) {
@@ -50,10 +44,10 @@ public record JoinSecrets(Secret mungeKey, Map<String, Secret> joinTokens) {
    * @throws IllegalStateException naming the file when one is missing and cannot be created
    */
   public static JoinSecrets loadOrCreate(Path dir, Collection<String> poolIds, SecureRandom random) {
-    byte[] munge = readOrCreate(mungeKeyFile(dir), () -> randomBytes(random, MUNGE_KEY_BYTES));
+    byte[] munge = SecretFile.readOrCreate(mungeKeyFile(dir), "r--------", () -> randomBytes(random, MUNGE_KEY_BYTES));
     Map<String, Secret> tokens = new LinkedHashMap<>();
     for (String pool : poolIds) {
-      byte[] token = readOrCreate(joinTokenFile(dir, pool),
+      byte[] token = SecretFile.readOrCreate(joinTokenFile(dir, pool), "r--------",
           () -> (Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(random, TOKEN_BYTES)) + "\n").getBytes(StandardCharsets.US_ASCII));
       String text = new String(token, StandardCharsets.UTF_8).strip();
       if (text.isEmpty()) {
@@ -64,36 +58,6 @@ public record JoinSecrets(Secret mungeKey, Map<String, Secret> joinTokens) {
     return new JoinSecrets(Secret.of(Base64.getEncoder().encodeToString(munge)), tokens);
   }
 
-  private static byte[] readOrCreate(Path file, java.util.function.Supplier<byte[]> generate) {
-    try {
-      if (Files.exists(file)) {
-        return Files.readAllBytes(file);
-      }
-      Path dir = file.getParent();
-      if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      }
-      Path tmp = Files.createTempFile(dir, ".new-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try {
-        Files.write(tmp, generate.get(), StandardOpenOption.TRUNCATE_EXISTING);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
-        try {
-          // A hard link fails if the target exists, so a concurrent creator keeps its file.
-          Files.createLink(file, tmp);
-        } catch (FileAlreadyExistsException raced) {
-          // the other daemon's file wins
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read or create " + file + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-          + "); create it with mode 0400 or make " + file.getParent() + " writable", e);
-    } catch (UncheckedIOException e) {
-      throw new IllegalStateException("cannot create " + file + ": " + e.getMessage(), e);
-    }
-  }
 
   private static byte[] randomBytes(SecureRandom random, int n) {
     byte[] b = new byte[n];
