@@ -301,7 +301,10 @@ public final class SimPool implements NodePool {
 
   private void createNode(boolean lowPriority, Instant now) {
     long seq = ++nodeSeq;
-    String nodeId = String.format("sim-%s-%05d", id(), seq);
+    // sim-<pool>-00042 (five digits at least), without String.format, which parses its pattern on
+    // every call: a burst names 10,000 nodes inside the engine's resize calls, on its thread.
+    String digits = Long.toString(seq);
+    String nodeId = "sim-" + id() + "-" + "00000".substring(Math.min(5, digits.length())) + digits;
     String address = "10." + (index % 256) + "." + ((seq >> 8) & 0xff) + "." + (seq & 0xff);
     SimNode node = new SimNode(nodeId, lowPriority, address, now, seq);
     nodes.put(nodeId, node);
