@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,20 +83,9 @@ class NodeJoinScriptTest {
     // curl: answer 200 with the body; mount: record what the credentials file held when mount ran.
     stub(bin, "curl", "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done; printf 200");
     stub(bin, "mount", "echo \"$*\" > \"$SEEN\"; cat \"" + node.resolve("secrets/azfile") + "\" >> \"$SEEN\"");
-    Path script = dir.resolve("slipway-node-join");
-    Files.writeString(script, NodeJoinScript.text());
-    ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
-    pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
-        "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", node.toString(), "SLIPWAY_MUNGE", "shared",
-        "SLIPWAY_SLURMD", "true", "BODY", body.toString(), "SEEN", dir.resolve("seen").toString()));
-    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-    String out = new String(p.getInputStream().readAllBytes());
+    Run run = join(bin, Map.of("BODY", body.toString(), "SEEN", dir.resolve("seen").toString()));
 
-    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(run.exit()).as(run.output()).isZero();
     assertThat(Files.readString(dir.resolve("seen"))).isEqualTo("-t cifs -o vers=3.0,credentials=" + node.resolve("secrets/azfile")
         + " //acct.file.core.windows.net/share " + dir.resolve("mnt") + "\n" + creds);
     assertThat(Files.getPosixFilePermissions(node.resolve("secrets/azfile"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
@@ -108,20 +98,10 @@ class NodeJoinScriptTest {
     Path body = dir.resolve("body");
     Files.writeString(body, "host=gpu-1\nconf_server=ctl:6817\nsecret_file=../../etc/passwd eA==\n");
     stub(bin, "curl", "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done; printf 200");
-    Path script = dir.resolve("slipway-node-join");
-    Files.writeString(script, NodeJoinScript.text());
-    ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
-    pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
-        "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", dir.resolve("node").toString(), "SLIPWAY_MUNGE", "shared",
-        "SLIPWAY_SLURMD", "true", "BODY", body.toString()));
-    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    Run run = join(bin, Map.of("BODY", body.toString()));
 
-    assertThat(p.exitValue()).isEqualTo(5);
-    assertThat(new String(p.getInputStream().readAllBytes())).contains("unusable secret file name: '../../etc/passwd'");
+    assertThat(run.exit()).isEqualTo(5);
+    assertThat(run.output()).contains("unusable secret file name: '../../etc/passwd'");
     assertThat(dir.resolve("node/secrets")).doesNotExist();
   }
 
@@ -133,25 +113,32 @@ class NodeJoinScriptTest {
     Path args = dir.resolve("curl-args");
     stub(bin, "curl", "printf '%s\\n' \"$@\" > \"$ARGS\"; while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp \"$BODY\" \"$2\"; shift; done;"
         + " printf 200");
+    Run run = join(bin, Map.of("BODY", body.toString(), "ARGS", args.toString(),
+        "SLIPWAY_JOIN_PIN", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "SLIPWAY_JOIN_CACERT", "/etc/ca.pem"));
+
+    assertThat(run.exit()).as(run.output()).isZero();
+    String curlArgs = Files.readString(args);
+    assertThat(curlArgs).contains("https://ctl:6820/v1/join\n", "\n-k\n--pinnedpubkey\nsha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
+        .doesNotContain("--cacert");
+  }
+
+  private record Run(int exit, String output) {}
+
+  /** Runs the join script as a node of pool gpu would, with {@code bin} first on PATH and {@code env} added. */
+  private Run join(Path bin, Map<String, String> env) throws Exception {
     Path script = dir.resolve("slipway-node-join");
     Files.writeString(script, NodeJoinScript.text());
     ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-    pb.environment().putAll(java.util.Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
+    pb.environment().putAll(Map.of("SLIPWAY_JOIN_URLS", "https://ctl:6820", "SLIPWAY_CLUSTER_ID", "c1", "SLIPWAY_POOL_ID", "gpu",
         "SLIPWAY_NODE_ID", "tvm-1", "SLIPWAY_JOIN_TOKEN", "t", "SLIPWAY_NODE_DIR", dir.resolve("node").toString(), "SLIPWAY_MUNGE", "shared",
-        "SLIPWAY_SLURMD", "true", "BODY", body.toString(), "ARGS", args.toString()));
-    pb.environment().put("SLIPWAY_JOIN_PIN", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-    pb.environment().put("SLIPWAY_JOIN_CACERT", "/etc/ca.pem");
+        "SLIPWAY_SLURMD", "true"));
+    pb.environment().putAll(env);
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     pb.redirectErrorStream(true);
     Process p = pb.start();
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-    String out = new String(p.getInputStream().readAllBytes());
-
-    assertThat(p.exitValue()).as(out).isZero();
-    String curlArgs = Files.readString(args);
-    assertThat(curlArgs).contains("https://ctl:6820/v1/join\n", "\n-k\n--pinnedpubkey\nsha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
-        .doesNotContain("--cacert");
+    return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes()));
   }
 
   private static void stub(Path bin, String name, String body) throws Exception {
