@@ -52,8 +52,9 @@ cat > "$work/resume.json" <<'JSON'
 {"all_nodes":"cpu-[0-3]","jobs":[{"job_id":101,"nodes":"cpu-[0-1]"},{"job_id":102,"nodes":"cpu-[2-3]"}]}
 JSON
 
-# Nobody listens on port 9: every call pays for a refused wake-up, as when the daemon is down.
-wake=http://127.0.0.1:9/v1/wake
+# Nobody listens on port 9: every call pays for a refused wake-up, as when the daemon is down (https,
+# as the daemon serves: the JVM hook sets up its pinned TLS client; the pin comes from the cluster key).
+wake=https://127.0.0.1:9/v1/wake
 java -jar "$jar" hook install -c "$work/cfg" --libexec "$work/cds" --jar "$jar" --log "$work/cds.log" --wake "$wake" --jvm 2>/dev/null | tail -n 1
 java -jar "$jar" hook install -c "$work/cfg" --libexec "$work/nocds" --jar "$jar" --log "$work/nocds.log" --wake "$wake" --jvm --no-cds 2>/dev/null >/dev/null
 java -jar "$jar" hook install -c "$work/cfg-spool" --libexec "$work/spool" --jar "$jar" --log "$work/spool.log" --wake "$wake" 2>/dev/null | tail -n 1
