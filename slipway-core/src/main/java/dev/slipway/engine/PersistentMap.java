@@ -181,6 +181,130 @@ final class PersistentMap<K, V> extends AbstractMap<K, V> {
     return new PersistentMap<>(replaceLeaf(key, next), size - 1);
   }
 
+  /** An edit of this map: many updates that copy each node on their paths once, not once per update. */
+  Edit<K, V> edit() {
+    return new Edit<>(this);
+  }
+
+  /**
+   * A batch of updates to a {@link PersistentMap} (a pass applies hundreds, a whole Slurm read up
+   * to one per host). {@link #with} copies the root and two inner nodes for every update; an edit
+   * copies each node the first time the batch touches it and changes its copy in place after
+   * that, so the map it makes shares every untouched subtree with the original, as single updates
+   * would. Confined to one thread; {@link #done()} ends it.
+   */
+  static final class Edit<K, V> {
+    private final PersistentMap<K, V> base;
+    private Object[] root;
+    private int size;
+    /** Inner nodes this edit copied (identity), which it may change in place. */
+    private final Set<Object[]> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private boolean done;
+
+    private Edit(PersistentMap<K, V> base) {
+      this.base = base;
+      this.root = base.root;
+      this.size = base.size;
+    }
+
+    /** Maps {@code key} to {@code value}; nothing changes when it already holds an equal value. */
+    Edit<K, V> put(K key, V value) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      Object[] parent = parentOf(key, false);
+      int i = index(spread(key.hashCode()), LEVELS - 1);
+      Object[] leaf = parent == null ? null : (Object[]) parent[i];
+      int at = leaf == null ? -1 : position(leaf, key);
+      if (at >= 0 && leaf[at + 1].equals(value)) {
+        return this;
+      }
+      parent = parentOf(key, true);
+      Object[] next;
+      if (at < 0) {
+        int n = leaf == null ? 0 : leaf.length;
+        next = leaf == null ? new Object[2] : java.util.Arrays.copyOf(leaf, n + 2);
+        next[n] = key;
+        next[n + 1] = value;
+        size++;
+      } else {
+        next = leaf.clone();
+        next[at + 1] = value;
+      }
+      parent[i] = next;
+      return this;
+    }
+
+    /** Takes {@code key} out; nothing changes when it is absent. */
+    Edit<K, V> remove(Object key) {
+      Object[] parent = parentOf(key, false);
+      int i = index(spread(key.hashCode()), LEVELS - 1);
+      Object[] leaf = parent == null ? null : (Object[]) parent[i];
+      int at = leaf == null ? -1 : position(leaf, key);
+      if (at < 0) {
+        return this;
+      }
+      parent = parentOf(key, true);
+      Object[] next = null;
+      if (leaf.length > 2) {
+        next = new Object[leaf.length - 2];
+        System.arraycopy(leaf, 0, next, 0, at);
+        System.arraycopy(leaf, at + 2, next, at, leaf.length - at - 2);
+      }
+      parent[i] = next;
+      size--;
+      return this;
+    }
+
+    /** The edited map ({@code base} itself when nothing changed); the edit cannot be used after. */
+    PersistentMap<K, V> done() {
+      if (done) {
+        throw new IllegalStateException("edit already done");
+      }
+      done = true;
+      return root == base.root ? base : new PersistentMap<>(root, size);
+    }
+
+    /**
+     * The inner node above {@code key}'s leaf; with {@code writable}, the path to it copied (once
+     * per edit) so it can be changed; without, null when the path does not exist.
+     */
+    private Object[] parentOf(Object key, boolean writable) {
+      if (done) {
+        throw new IllegalStateException("edit already done");
+      }
+      int h = spread(key.hashCode());
+      if (writable && !own.contains(root)) {
+        root = root.clone();
+        own.add(root);
+      }
+      Object[] node = root;
+      for (int level = 0; level < LEVELS - 1; level++) {
+        int i = index(h, level);
+        Object[] child = (Object[]) node[i];
+        if (!writable) {
+          if (child == null) {
+            return null;
+          }
+        } else if (child == null || !own.contains(child)) {
+          child = child == null ? new Object[WIDTH] : child.clone();
+          own.add(child);
+          node[i] = child;
+        }
+        node = child;
+      }
+      return node;
+    }
+
+    private static int position(Object[] leaf, Object key) {
+      for (int j = 0; j < leaf.length; j += 2) {
+        if (leaf[j].equals(key)) {
+          return j;
+        }
+      }
+      return -1;
+    }
+  }
+
   /** A new root with the path to {@code key}'s leaf copied and the leaf replaced. */
   private Object[] replaceLeaf(Object key, Object[] leaf) {
     int h = spread(key.hashCode());

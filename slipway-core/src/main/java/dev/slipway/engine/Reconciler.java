@@ -289,8 +289,10 @@ public final class Reconciler {
       passesSinceFullRead = 0;
       fullReads++;
     } else {
+      PersistentMap.Edit<String, HostIntent> intents = intentView.edit();
+      PersistentMap.Edit<String, HostBinding> bindings = bindingView.edit();
       for (String host : changes.hosts()) {
-        intentView = put(intentView, host, changes.intents().get(host));
+        put(intents, host, changes.intents().get(host));
         HostBinding before = bindingView.get(host);
         HostBinding after = changes.bindings().get(host);
         if (before != null) {
@@ -299,7 +301,7 @@ public final class Reconciler {
         if (after != null) {
           phaseCounts.merge(after.phase(), 1, Integer::sum);
         }
-        bindingView = put(bindingView, host, after);
+        put(bindings, host, after);
         if (after != null && after.phase() == BindingPhase.JOINED) {
           joinedHosts.add(host);
         } else {
@@ -307,36 +309,42 @@ public final class Reconciler {
         }
         slurmStale.add(host);
       }
+      intentView = intents.done();
+      bindingView = bindings.done();
     }
     viewSequence = changes.sequence();
   }
 
-  private static <T> PersistentMap<String, T> put(PersistentMap<String, T> view, String host, T value) {
-    return value == null ? view.without(host) : view.with(host, value);
+  private static <T> void put(PersistentMap.Edit<String, T> view, String host, T value) {
+    if (value == null) {
+      view.remove(host);
+    } else {
+      view.put(host, value);
+    }
   }
 
   /** {@code view} updated for the hosts {@code asked}: those {@code read} lacks are gone from Slurm. */
   private static <T> PersistentMap<String, T> mergeSome(PersistentMap<String, T> view, Set<String> asked, Map<String, T> read) {
-    PersistentMap<String, T> next = view;
+    PersistentMap.Edit<String, T> next = view.edit();
     for (String host : asked) {
-      T state = read.get(host);
-      next = state == null ? next.without(host) : next.with(host, state);
+      put(next, host, read.get(host));
     }
-    return next;
+    return next.done();
   }
 
   /** {@code view} updated to {@code read}: unchanged states keep their place, so the planner sees only real changes. */
   private static <T> PersistentMap<String, T> merge(PersistentMap<String, T> view, Map<String, T> read) {
-    PersistentMap<String, T> next = view;
-    for (Map.Entry<String, T> e : read.entrySet()) {
-      next = next.with(e.getKey(), e.getValue());
+    if (view.isEmpty()) {
+      // The first read: built in place (no copies at all), as the full store read is.
+      return PersistentMap.copyOf(read);
     }
+    PersistentMap.Edit<String, T> edit = view.edit();
+    read.forEach(edit::put);
+    PersistentMap<String, T> next = edit.done();
     if (next.size() != read.size()) {
-      for (String host : List.copyOf(next.keySet())) {
-        if (!read.containsKey(host)) {
-          next = next.without(host);
-        }
-      }
+      PersistentMap.Edit<String, T> gone = next.edit();
+      next.keySet().stream().filter(host -> !read.containsKey(host)).forEach(gone::remove);
+      next = gone.done();
     }
     return next;
   }

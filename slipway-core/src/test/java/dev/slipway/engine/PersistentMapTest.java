@@ -87,4 +87,60 @@ class PersistentMapTest {
     withNull.put("x", null);
     assertThatThrownBy(() -> PersistentMap.copyOf(withNull)).isInstanceOf(NullPointerException.class);
   }
+
+  @Test
+  void edit_ofManyUpdates_equalsTheSameUpdatesOneByOne_andLeavesTheOriginalAndItsSharingIntact() {
+    for (long seed = 1; seed <= 20; seed++) {
+      Random random = new Random(seed);
+      int keys = seed % 2 == 0 ? 40 : 5000;
+      PersistentMap<String, Integer> base = PersistentMap.empty();
+      for (int i = 0; i < keys / 2; i++) {
+        base = base.with("h-" + random.nextInt(keys), random.nextInt(4));
+      }
+      Map<String, Integer> before = new HashMap<>(base);
+      for (int round = 0; round < 20; round++) {
+        PersistentMap<String, Integer> oneByOne = base;
+        PersistentMap.Edit<String, Integer> edit = base.edit();
+        Set<String> touched = new HashSet<>();
+        for (int c = random.nextInt(200); c > 0; c--) {
+          String key = "h-" + random.nextInt(keys);
+          touched.add(key);
+          if (random.nextInt(3) == 0) {
+            oneByOne = oneByOne.without(key);
+            edit.remove(key);
+          } else {
+            int value = random.nextInt(4);
+            oneByOne = oneByOne.with(key, value);
+            edit.put(key, value);
+          }
+        }
+        PersistentMap<String, Integer> edited = edit.done();
+
+        assertThat(edited).as("seed %d round %d", seed, round).isEqualTo(oneByOne);
+        assertThat(edited.size()).isEqualTo(oneByOne.size());
+        assertThat(base).as("the original").isEqualTo(before);
+        Set<String> diff = new HashSet<>();
+        PersistentMap.diffKeys(base, edited, diff::add);
+        assertThat(touched).as("only touched keys can differ").containsAll(diff);
+        assertThat(diff).isEqualTo(new HashSet<>(changedKeys(base, oneByOne)));
+      }
+    }
+  }
+
+  @Test
+  void edit_withoutChanges_givesTheSameMap_andIsSpentAfterDone() {
+    PersistentMap<String, Integer> base = PersistentMap.<String, Integer>empty().with("a", 1);
+    PersistentMap.Edit<String, Integer> edit = base.edit().put("a", 1).remove("b");
+
+    assertThat(edit.done()).isSameAs(base);
+    assertThatThrownBy(() -> edit.put("c", 3)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(edit::done).isInstanceOf(IllegalStateException.class);
+  }
+
+  private static Set<String> changedKeys(Map<String, Integer> a, Map<String, Integer> b) {
+    Set<String> keys = new HashSet<>(a.keySet());
+    keys.addAll(b.keySet());
+    keys.removeIf(k -> java.util.Objects.equals(a.get(k), b.get(k)));
+    return keys;
+  }
 }
