@@ -18,7 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
  * slurmd and writes what it sees.
  */
 class NodeSlurmdIT {
+  /** What the recorder writes by default: slurmd's uptime, then the wall clock (their difference is the boot instant). */
+  private static final String UPTIME_AND_NOW = "cut -d' ' -f1 /proc/uptime; date +%s.%N";
+
   @TempDir Path tmp;
+
+  /**
+   * Runs slipway-node-slurmd for {@code host} with a recorder in place of slurmd, whose shell
+   * {@code record} commands' output it returns line by line; {@code env} adds to the script's inputs.
+   */
+  private List<String> runNodeSlurmd(String host, String record, Map<String, String> env) throws Exception {
+    Path script = NodeSlurmd.install(tmp.resolve("bin"));
+    Path seen = tmp.resolve("seen");
+    Path recorder = tmp.resolve("fake-slurmd");
+    Files.writeString(recorder, "#!/bin/sh\n{ " + record + "; } > \"" + seen + "\"\n");
+    recorder.toFile().setExecutable(true);
+    Map<String, String> inputs = new java.util.HashMap<>(env);
+    inputs.put("SLIPWAY_SLURMD_PROGRAM", recorder.toString());
+    inputs.put("SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString());
+    CommandRunner.Result r = new ProcessCommandRunner(inputs)
+        .run(List.of("sh", script.toString(), "-N", host, "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    return Files.readAllLines(seen);
+  }
 
   @BeforeAll
   static void requireMachine() {
@@ -27,23 +49,13 @@ class NodeSlurmdIT {
 
   @Test
   void startsSlurmdAsTheHost_withAFreshBootClock_itsSpoolDir_andTheClusterMungeSocketAtTheDefaultPath() throws Exception {
-    Path script = NodeSlurmd.install(tmp.resolve("bin"));
     Path socket = tmp.resolve("cluster-munge.socket");
     Files.writeString(socket, "cluster munge marker\n");
-    Path seen = tmp.resolve("seen");
-    Path recorder = tmp.resolve("fake-slurmd");
-    Files.writeString(recorder, """
-        #!/bin/sh
-        { hostname; cut -d' ' -f1 /proc/uptime; cat /run/munge/munge.socket.2; echo "$@"; date +%%s.%%N; } > "%s"
-        """.formatted(seen));
-    recorder.toFile().setExecutable(true);
     double joined = System.currentTimeMillis() / 1000.0;
-    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
-        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(), "SLIPWAY_MUNGE_SOCKET", socket.toString()))
-        .run(List.of("sh", script.toString(), "-N", "gpu-3", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+    List<String> lines = runNodeSlurmd("gpu-3",
+        "hostname; cut -d' ' -f1 /proc/uptime; cat /run/munge/munge.socket.2; echo \"$@\"; date +%s.%N",
+        Map.of("SLIPWAY_MUNGE_SOCKET", socket.toString()));
 
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
-    List<String> lines = Files.readAllLines(seen);
     assertThat(lines.get(0)).isEqualTo("gpu-3");
     assertThat(Double.parseDouble(lines.get(1))).as("uptime seen by slurmd").isLessThan(2.0);
     assertThat(lines.get(2)).isEqualTo("cluster munge marker");
@@ -59,23 +71,11 @@ class NodeSlurmdIT {
 
   @Test
   void givenTheResumeInstant_anchorsSlurmdsBootClockAfterTheResumesNextSecond_notAfterTheJoins() throws Exception {
-    Path script = NodeSlurmd.install(tmp.resolve("bin"));
-    Path seen = tmp.resolve("seen");
-    Path recorder = tmp.resolve("fake-slurmd");
-    Files.writeString(recorder, """
-        #!/bin/sh
-        { cut -d' ' -f1 /proc/uptime; date +%%s.%%N; } > "%s"
-        """.formatted(seen));
-    recorder.toFile().setExecutable(true);
     double joined = System.currentTimeMillis() / 1000.0;
     double resumed = joined - 3.5;
-    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
-        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(),
-        "SLIPWAY_RESUME_REQUESTED_AT", String.format(java.util.Locale.ROOT, "%.9f", resumed)))
-        .run(List.of("sh", script.toString(), "-N", "gpu-4", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+    List<String> lines = runNodeSlurmd("gpu-4", UPTIME_AND_NOW,
+        Map.of("SLIPWAY_RESUME_REQUESTED_AT", String.format(java.util.Locale.ROOT, "%.9f", resumed)));
 
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
-    List<String> lines = Files.readAllLines(seen);
     double bootInstant = Double.parseDouble(lines.get(1)) - Double.parseDouble(lines.get(0));
     // At or after the resume's next second (what slurmctld needs), and at most about a second
     // later: well before the join's next second, which is where it was anchored without the hint.
@@ -85,21 +85,9 @@ class NodeSlurmdIT {
 
   @Test
   void givenAMalformedResumeInstant_anchorsAtTheJoinAsWithout() throws Exception {
-    Path script = NodeSlurmd.install(tmp.resolve("bin"));
-    Path seen = tmp.resolve("seen");
-    Path recorder = tmp.resolve("fake-slurmd");
-    Files.writeString(recorder, """
-        #!/bin/sh
-        { cut -d' ' -f1 /proc/uptime; date +%%s.%%N; } > "%s"
-        """.formatted(seen));
-    recorder.toFile().setExecutable(true);
     double joined = System.currentTimeMillis() / 1000.0;
-    CommandRunner.Result r = new ProcessCommandRunner(Map.of("SLIPWAY_SLURMD_PROGRAM", recorder.toString(),
-        "SLIPWAY_SLURMD_SPOOL", tmp.resolve("spool").toString(), "SLIPWAY_RESUME_REQUESTED_AT", "12.3.4"))
-        .run(List.of("sh", script.toString(), "-N", "gpu-5", "--conf-server", "10.0.0.2:6817"), Duration.ofSeconds(30));
+    List<String> lines = runNodeSlurmd("gpu-5", UPTIME_AND_NOW, Map.of("SLIPWAY_RESUME_REQUESTED_AT", "12.3.4"));
 
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
-    List<String> lines = Files.readAllLines(seen);
     double bootInstant = Double.parseDouble(lines.get(1)) - Double.parseDouble(lines.get(0));
     assertThat(bootInstant).isGreaterThanOrEqualTo(Math.floor(joined) + 1);
   }
