@@ -282,9 +282,13 @@ public final class Reconciler {
       for (BindingPhase p : BindingPhase.values()) {
         phaseCounts.put(p, 0);
       }
-      bindingView.values().forEach(b -> phaseCounts.merge(b.phase(), 1, Integer::sum));
       joinedHosts.clear();
-      bindingView.values().stream().filter(b -> b.phase() == BindingPhase.JOINED).forEach(b -> joinedHosts.add(b.host()));
+      for (HostBinding b : bindingView.values()) {
+        phaseCounts.merge(b.phase(), 1, Integer::sum);
+        if (b.phase() == BindingPhase.JOINED) {
+          joinedHosts.add(b.host());
+        }
+      }
       wholeSlurmReadAt = Optional.empty();
       passesSinceFullRead = 0;
       fullReads++;
